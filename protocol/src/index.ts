@@ -1,0 +1,32 @@
+export {
+  JobState,
+  JOB_STATES,
+  TERMINAL_STATES,
+  isJobState,
+  isTerminalState,
+} from './states.js';
+export type { BusyJobState, TerminalJobState } from './states.js';
+export { LOG_LEVELS } from './snapshot.js';
+export type { JobError, JobLogLine, JobProgress, JobSnapshot, LogLevel } from './snapshot.js';
+export {
+  JobEvent,
+  LIST_SORTS,
+  LAST_EVENT_ID_HEADER,
+  LAST_EVENT_ID_PARAM,
+  MIN_POLL_INTERVAL_HEADER,
+  HEARTBEAT_HEADER,
+  IDEMPOTENCY_KEY_HEADER,
+  formatEventId,
+  parseEventId,
+} from './wire.js';
+export type {
+  EnqueueResponse,
+  ErrorBody,
+  EventId,
+  JobKindInfo,
+  JobKindsResponse,
+  JobListResponse,
+  JobLogsResponse,
+  ListSort,
+} from './wire.js';
+export { isErrorBody, isJobError, isJobProgress, isJobSnapshot } from './guards.js';

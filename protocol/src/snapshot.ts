@@ -1,0 +1,74 @@
+import type { JobState } from './states.js';
+
+/**
+ * How far a job has got. `percent` alone gives a determinate bar; `current` and `total`
+ * (with a `unit` such as "files") give "25 of 100 files". All `null` fields mean
+ * "not known"; a `null` progress on a snapshot means no progress was ever reported,
+ * and an element shows an indeterminate bar.
+ */
+export interface JobProgress {
+  /** 0..100, or null when only a count is known. */
+  percent: number | null;
+  current: number | null;
+  total: number | null;
+  /** What is counted, plural, e.g. "files". */
+  unit: string | null;
+}
+
+/**
+ * Why a job failed. `code` is for machines (`timeout`, `interrupted`, `canceled`,
+ * or one the handler chose), `message` for people, and `hint` says what the admin can
+ * do next, or is null when there is nothing useful to say.
+ */
+export interface JobError {
+  code: string;
+  message: string;
+  hint: string | null;
+}
+
+/**
+ * Everything a client knows about one job at one moment. Field names are snake_case
+ * on the wire; times are ISO 8601 UTC strings with milliseconds.
+ */
+export interface JobSnapshot {
+  /** UUID v4. */
+  job_id: string;
+  /** The action, e.g. "sync.push". */
+  kind: string;
+  /** What the job acts on, e.g. a peer name; null when the kind has no target. */
+  target: string | null;
+  /** Human name of the action ("Push to peer-a"). */
+  label: string;
+  state: JobState;
+  /** The current step in words ("Uploading records"), or null. */
+  phase: string | null;
+  progress: JobProgress | null;
+  /** Human-readable summary; on a terminal state, the outcome. */
+  message: string | null;
+  error: JobError | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  updated_at: string;
+  /** The job's last event number, monotonic across the whole registry. */
+  seq: number;
+  has_logs: boolean;
+  /** Who triggered it, or null for system jobs. */
+  actor: string | null;
+  /** JSON data the handler returned as its `result`, on a finished job; absent otherwise. */
+  result?: unknown;
+}
+
+/** Severity of a log line. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** The log levels, least severe first. */
+export const LOG_LEVELS: readonly LogLevel[] = Object.freeze(['debug', 'info', 'warn', 'error']);
+
+/** One line of a job's log. `seq` orders the lines of one job. */
+export interface JobLogLine {
+  seq: number;
+  ts: string;
+  level: LogLevel;
+  message: string;
+}

@@ -1,0 +1,156 @@
+import type { Hono } from 'hono';
+import type { JobListResponse, JobLogLine, JobSnapshot } from '@job-status/protocol';
+import { memoryBus } from './buses/memory-bus.js';
+import { DEFAULT_LIMITS, jsonLineLogger } from './options.js';
+import type { JobStatusOptions, Principal } from './options.js';
+import type { JobDefinition } from './registry/definition.js';
+import { JobRegistry } from './registry/registry.js';
+import type { EnqueueOptions } from './registry/registry.js';
+import { createRoutes } from './routes/routes.js';
+import type { JobStatusEnv } from './routes/routes.js';
+import { cursorParam, sortParam } from './routes/validate.js';
+import { SseHub } from './sse/hub.js';
+import { memoryStore } from './stores/memory-store.js';
+import type { ListQuery } from './stores/store.js';
+
+/** What {@link createJobStatus} returns. */
+export interface JobStatus<P extends Principal = Principal> {
+  /** Declares a kind of job. Throws for a bad name, a duplicate, or bad settings. */
+  define<Input>(kind: string, definition: JobDefinition<Input>): void;
+  /** Creates a job and returns its queued snapshot at once; the handler runs afterwards. */
+  enqueue(kind: string, input?: unknown, options?: EnqueueOptions): Promise<JobSnapshot>;
+  /** The newest snapshot of a job, or null when it is unknown or was pruned. */
+  get(jobId: string): Promise<JobSnapshot | null>;
+  /** A page of history, newest first unless `sort` says otherwise. */
+  list(query?: Partial<ListQuery>): Promise<JobListResponse>;
+  logs(jobId: string, after?: number, limit?: number): Promise<JobLogLine[]>;
+  /** Cancels a busy job; throws a 404 or 409 `JobStatusError` otherwise. */
+  cancel(jobId: string, by?: string | null): Promise<JobSnapshot>;
+  /** The Hono sub-app of the wire contract. Mount it anywhere: `app.route('/api/admin/jobs', jobs.routes())`. */
+  routes(): Hono<JobStatusEnv<P>>;
+  /** Open streams on this process. */
+  readonly streams: number;
+  /** Resolves once the store is open and jobs left by a dead process are recovered. */
+  readonly ready: Promise<void>;
+  /** Stops timers, ends streams, waits for running handlers (up to `closeTimeoutMs`), closes the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the job service: a registry that runs jobs, a store that keeps them, and the
+ * routes that let browsers enqueue, stream, poll and read history.
+ *
+ * @example
+ * const jobs = createJobStatus({
+ *   store: sqliteStore({ path: './data/jobs.db' }),
+ *   authorize: (c) => c.get('user') ?? null,
+ * })
+ * jobs.define('sync.push', { label: (_input, peer) => `Push to ${peer}`, run: async (ctx) => { ... } })
+ * app.route('/api/admin/jobs', jobs.routes())
+ */
+export function createJobStatus<P extends Principal = Principal>(options: JobStatusOptions<P>): JobStatus<P> {
+  if (!options || typeof options.authorize !== 'function') {
+    throw new TypeError('job-status: `authorize` is required; no route answers without it (return a principal, null for 401 or false for 403)');
+  }
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  for (const [key, value] of Object.entries(limits)) {
+    if (!Number.isInteger(value) || value < 1) throw new TypeError(`job-status: limits.${key} must be a whole number from 1`);
+  }
+  const positive = (value: number | undefined, fallback: number, field: string) => {
+    if (value === undefined) return fallback;
+    if (!Number.isFinite(value) || value <= 0) throw new TypeError(`job-status: ${field} must be a positive number`);
+    return value;
+  };
+  const heartbeatMs = positive(options.heartbeatMs, 15_000, 'heartbeatMs');
+  const logger = options.logger ?? jsonLineLogger;
+  const store = options.store ?? memoryStore();
+  const bus = options.bus ?? memoryBus();
+  const registry = new JobRegistry({
+    store,
+    bus,
+    logger,
+    retentionMs: positive(options.retentionMs, 24 * 60 * 60_000, 'retentionMs'),
+    maxEvents: positive(options.maxEvents, 10_000, 'maxEvents'),
+    maxTextLength: limits.maxTextLength,
+    closeTimeoutMs: positive(options.closeTimeoutMs, 10_000, 'closeTimeoutMs'),
+    onSettled: options.onSettled,
+  });
+  const epoch = registry.ready.then((opened) => opened.epoch);
+  epoch.catch(() => undefined);
+  const hub = new SseHub<P>({
+    store,
+    bus,
+    epoch,
+    heartbeatMs,
+    maxBufferedBytes: limits.maxBufferedBytes,
+    maxStreamsPerCaller: limits.maxStreamsPerCaller,
+    canSee: options.canSee,
+    snapshots: (ids) => registry.getMany(ids),
+  });
+  let routes: Hono<JobStatusEnv<P>> | null = null;
+  let closing: Promise<void> | null = null;
+
+  return {
+    define: (kind, definition) => registry.define(kind, definition),
+    enqueue: (kind, input, enqueueOptions) => registry.enqueue(kind, input, enqueueOptions),
+    get: (jobId) => registry.get(jobId),
+    list: (query = {}) =>
+      registry.listVisible(
+        { ...query, sort: sortParam(query.sort), limit: query.limit ?? 20, cursor: cursorParam(query.cursor) },
+        () => true,
+      ),
+    logs: (jobId, after = 0, limit = limits.maxLogPageSize) => registry.logs(jobId, after, limit),
+    cancel: (jobId, by) => registry.cancel(jobId, by),
+    routes: () =>
+      (routes ??= createRoutes<P>({
+        registry,
+        hub,
+        epoch,
+        authorize: options.authorize,
+        canSee: options.canSee,
+        limits,
+        heartbeatMs,
+        minPollIntervalS: positive(options.minPollIntervalS, 2, 'minPollIntervalS'),
+        logger,
+      })),
+    get streams() {
+      return hub.size;
+    },
+    ready: epoch.then(() => undefined),
+    close: () =>
+      (closing ??= (async () => {
+        hub.close();
+        await registry.close();
+        await bus.close();
+      })()),
+  };
+}
+
+export { memoryStore } from './stores/memory-store.js';
+export { memoryBus } from './buses/memory-bus.js';
+export { JobStatusError, JobFailure } from './errors.js';
+export { DEFAULT_LIMITS } from './options.js';
+export { encodeFrame, encodeComment } from './sse/frame.js';
+export { publicSnapshot } from './stores/store.js';
+export type { SseFrame } from './sse/frame.js';
+export type {
+  AuthorizeHook,
+  JobStatusLimits,
+  JobStatusLogger,
+  JobStatusOptions,
+  Principal,
+} from './options.js';
+export type { JobContext, JobDefinition, JobOutcome, ProgressUpdate, StandardSchema } from './registry/definition.js';
+export type { EnqueueOptions } from './registry/registry.js';
+export type { JobStatusEnv } from './routes/routes.js';
+export type { JobBus, BusMessage } from './buses/bus.js';
+export type {
+  JobStore,
+  ListPage,
+  ListQuery,
+  PruneOptions,
+  SaveOptions,
+  StoredEvent,
+  StoredJob,
+  UnnumberedJob,
+} from './stores/store.js';

@@ -1,0 +1,84 @@
+import type { Context } from 'hono';
+import type { JobSnapshot } from '@job-status/protocol';
+import type { JobBus } from './buses/bus.js';
+import type { JobStore } from './stores/store.js';
+
+/** Who is calling. `id` keys the per-caller stream limit and idempotency keys. */
+export interface Principal {
+  id: string;
+  /** Recorded as the job's `actor`; defaults to `id`. */
+  name?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Decides who may use the routes. Return the caller's principal to allow, `null` when
+ * there is no identity (401), or `false` when there is one that is not allowed (403).
+ */
+export type AuthorizeHook<P extends Principal = Principal> = (
+  c: Context,
+) => P | null | false | Promise<P | null | false>;
+
+/** pino-compatible: `logger.info(object, message)`. */
+export interface JobStatusLogger {
+  info(record: object, message?: string): void;
+  error(record: object, message?: string): void;
+}
+
+export interface JobStatusLimits {
+  /** Open streams one principal may hold; the next gets 429. Default 8. */
+  maxStreamsPerCaller: number;
+  /** Unsent bytes after which a slow stream is closed (it resumes on reconnect). Default 1 MiB. */
+  maxBufferedBytes: number;
+  /** Largest `POST /` body in bytes; a larger one gets 413. Default 64 KiB. */
+  maxBodyBytes: number;
+  /** Ids in one `GET /?ids=` or one stream's `job=` filters. Default 100. */
+  maxIds: number;
+  /** Largest `limit` of `GET /` and `GET /:id/logs`. Default 100 and 1000. */
+  maxPageSize: number;
+  maxLogPageSize: number;
+  /** Characters kept of one log line, phase or message. Default 4096. */
+  maxTextLength: number;
+}
+
+export interface JobStatusOptions<P extends Principal = Principal> {
+  /** Required: no route answers without it. */
+  authorize: AuthorizeHook<P>;
+  /** Which jobs a principal may see: filters history, polls, logs and streams. Default: all. */
+  canSee?: (principal: P, job: JobSnapshot) => boolean;
+  /** Default `memoryStore()`. */
+  store?: JobStore;
+  /** Default `memoryBus()`. */
+  bus?: JobBus;
+  /** Terminal jobs older than this many milliseconds are pruned with their logs. Default 24 h. */
+  retentionMs?: number;
+  /** The event log keeps at most this many events. Default 10 000. */
+  maxEvents?: number;
+  /** Heartbeat interval of streams in milliseconds. Default 15 000. */
+  heartbeatMs?: number;
+  /** Shortest polling interval clients should use, in seconds (advertised on GET answers). Default 2. */
+  minPollIntervalS?: number;
+  /** How long `close()` waits for running handlers, in milliseconds. Default 10 000. */
+  closeTimeoutMs?: number;
+  limits?: Partial<JobStatusLimits>;
+  /** Where completion records and internal errors go. Default: one JSON line on stdout/stderr. */
+  logger?: JobStatusLogger;
+  /** Called once for every job that settles, after its terminal state is stored. */
+  onSettled?: (snapshot: JobSnapshot) => void | Promise<void>;
+}
+
+export const DEFAULT_LIMITS: Readonly<JobStatusLimits> = Object.freeze({
+  maxStreamsPerCaller: 8,
+  maxBufferedBytes: 1024 * 1024,
+  maxBodyBytes: 64 * 1024,
+  maxIds: 100,
+  maxPageSize: 100,
+  maxLogPageSize: 1000,
+  maxTextLength: 4096,
+});
+
+/** One JSON line per record: what a log collector expects from a server. */
+export const jsonLineLogger: JobStatusLogger = {
+  info: (record, message) => console.log(JSON.stringify({ level: 'info', time: new Date().toISOString(), msg: message, ...record })),
+  error: (record, message) => console.error(JSON.stringify({ level: 'error', time: new Date().toISOString(), msg: message, ...record })),
+};

@@ -1,0 +1,71 @@
+import type { LogLevel } from '@job-status/protocol';
+
+/** The shape of any Standard Schema validator (zod 4, valibot, arktype, ...). */
+export interface StandardSchema<Output = unknown> {
+  readonly '~standard': {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (value: unknown) => StandardResult<Output> | Promise<StandardResult<Output>>;
+  };
+}
+
+type StandardResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | { readonly issues: ReadonlyArray<{ readonly message: string; readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined }> };
+
+/** Progress as a handler reports it: a percent, or a count out of a total. */
+export type ProgressUpdate =
+  | { percent: number }
+  | { current: number; total?: number | null; unit?: string | null; percent?: number | null };
+
+/**
+ * What a handler receives. Every call is cheap and never throws: the registry numbers,
+ * stores and streams each change. Calls after the job has ended (for example after a
+ * cancel) are ignored.
+ */
+export interface JobContext {
+  readonly jobId: string;
+  readonly kind: string;
+  readonly target: string | null;
+  readonly actor: string | null;
+  /** Aborted when the job is canceled or times out: pass it to fetch, stop loops on it. */
+  readonly signal: AbortSignal;
+  /** Names the current step, e.g. "Uploading records". */
+  phase(text: string): void;
+  /** Reports how far the job has got. */
+  progress(update: ProgressUpdate): void;
+  /** Adds a line to the job's log (shown in the detail view). */
+  log(level: LogLevel, message: string): void;
+  /** Records a warning: the job still finishes, but as `warning` instead of `success`. */
+  warn(message: string): void;
+}
+
+/** What a handler may return: the outcome in words, and data to keep with the job. */
+export interface JobOutcome {
+  message?: string | null;
+  result?: unknown;
+}
+
+/**
+ * One kind of job: how to validate its input and how to run it.
+ *
+ * @example
+ * jobs.define('sync.push', {
+ *   label: (input, target) => `Push to ${target}`,
+ *   input: z.object({ full: z.boolean().default(false) }),
+ *   concurrency: 1,
+ *   timeoutMs: 10 * 60_000,
+ *   run: async (ctx, input) => { ctx.phase('Uploading'); return { message: 'Pushed 120 records' } },
+ * })
+ */
+export interface JobDefinition<Input = unknown> {
+  /** Human name of a job of this kind; a string, or made from the input and target. Default: the kind. */
+  label?: string | ((input: Input, target: string | null) => string);
+  /** Validates (and may transform) the input; invalid input is a 400 and no job is made. */
+  input?: StandardSchema<Input>;
+  /** Jobs of this kind that run at once; the rest wait `queued`, in order. Default: no limit. */
+  concurrency?: number;
+  /** A job still running after this many milliseconds fails with code `timeout`. Default: none. */
+  timeoutMs?: number;
+  run(ctx: JobContext, input: Input): Promise<JobOutcome | void> | JobOutcome | void;
+}

@@ -1,0 +1,266 @@
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { toJSONSchema } from 'zod';
+import type { JobSnapshot } from '@job-status/protocol';
+import {
+  HEARTBEAT_HEADER,
+  IDEMPOTENCY_KEY_HEADER,
+  LAST_EVENT_ID_HEADER,
+  LAST_EVENT_ID_PARAM,
+  MIN_POLL_INTERVAL_HEADER,
+} from '@job-status/protocol';
+import { JobStatusError } from '../errors.js';
+import type { AuthorizeHook, JobStatusLimits, JobStatusLogger, Principal } from '../options.js';
+import type { JobRegistry } from '../registry/registry.js';
+import type { StandardSchema } from '../registry/definition.js';
+import type { SseHub } from '../sse/hub.js';
+import type { ListQuery } from '../stores/store.js';
+import {
+  badRequest,
+  cursorParam,
+  integerParam,
+  jobId,
+  listParam,
+  name,
+  sortParam,
+  statesParam,
+} from './validate.js';
+
+/** Hono environment of the routes: `c.get('jobStatusPrincipal')` is the authorized caller. */
+export interface JobStatusEnv<P extends Principal = Principal> {
+  Variables: { jobStatusPrincipal: P };
+}
+
+export interface RoutesDeps<P extends Principal> {
+  registry: JobRegistry;
+  hub: SseHub<P>;
+  epoch: Promise<string>;
+  authorize: AuthorizeHook<P>;
+  canSee: ((principal: P, job: JobSnapshot) => boolean) | undefined;
+  limits: JobStatusLimits;
+  heartbeatMs: number;
+  minPollIntervalS: number;
+  logger: JobStatusLogger;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+const STATUS_CODES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'too_many_requests',
+  503: 'unavailable',
+};
+
+/** Builds the Hono sub-app that answers the wire contract; mount it with `app.route()`. */
+export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
+  const { registry, hub, limits, canSee } = deps;
+  const app = new Hono<JobStatusEnv<P>>();
+  const visible = (principal: P, job: JobSnapshot | null): job is JobSnapshot =>
+    job !== null && (!canSee || canSee(principal, job));
+  const actorOf = (principal: P) => (typeof principal.name === 'string' && principal.name ? principal.name : principal.id);
+  const pollHeaders = (c: Context) => {
+    c.header('Cache-Control', 'private, no-cache');
+    c.header(MIN_POLL_INTERVAL_HEADER, String(deps.minPollIntervalS));
+  };
+  /** A job the caller may see, or 404 (the same answer as for a job that never existed). */
+  const visibleJob = async (c: Context<JobStatusEnv<P>>) => {
+    const id = jobId(c.req.param('id') ?? '', 'id');
+    const job = await registry.get(id);
+    if (!visible(c.get('jobStatusPrincipal'), job)) throw new JobStatusError(404, 'not_found', `id: no job ${id}`);
+    return job;
+  };
+
+  app.onError((error, c) => {
+    if (error instanceof JobStatusError) return c.json(error.toBody(), error.status as ContentfulStatusCode);
+    if (error instanceof HTTPException) {
+      const status = error.status as ContentfulStatusCode;
+      return c.json({ error: { code: STATUS_CODES[status] ?? 'error', message: error.message || 'The request was refused.' } }, status);
+    }
+    // An internal error's message may hold secrets: log it, never send it.
+    deps.logger.error({ err: error instanceof Error ? (error.stack ?? error.message) : String(error), path: c.req.path }, 'job-status: internal error');
+    return c.json({ error: { code: 'internal', message: 'Something went wrong on the server; the error was logged.' } }, 500);
+  });
+
+  app.use('*', async (c, next) => {
+    await registry.ready;
+    const principal = await deps.authorize(c);
+    if (principal === null || principal === undefined) throw new JobStatusError(401, 'unauthorized', 'Sign in to see jobs.');
+    if (principal === false) throw new JobStatusError(403, 'forbidden', 'You are signed in but not allowed to use jobs.');
+    if (typeof principal !== 'object' || typeof principal.id !== 'string' || !principal.id) {
+      throw new Error('job-status: authorize must return a principal with a string `id`, null or false');
+    }
+    c.set('jobStatusPrincipal', principal);
+    await next();
+  });
+
+  app.post(
+    '/',
+    bodyLimit({
+      maxSize: limits.maxBodyBytes,
+      onError: (c) => c.json({ error: { code: 'payload_too_large', message: `body: at most ${limits.maxBodyBytes} bytes are accepted` } }, 413),
+    }),
+    async (c) => {
+      const type = c.req.header('content-type') ?? '';
+      if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
+        throw new JobStatusError(415, 'unsupported_media_type', 'Content-Type: expected application/json');
+      }
+      let body: unknown;
+      try {
+        body = await c.req.json();
+      } catch {
+        throw badRequest('invalid_json', 'body: expected a JSON object such as {"kind": "sync.push"}');
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        throw badRequest('invalid_body', 'body: expected a JSON object such as {"kind": "sync.push"}');
+      }
+      const fields = body as { kind?: unknown; target?: unknown; input?: unknown };
+      const kind = name(fields.kind, 'kind');
+      const target = fields.target === undefined || fields.target === null ? null : name(fields.target, 'target');
+      const key = c.req.header(IDEMPOTENCY_KEY_HEADER);
+      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+        throw badRequest('invalid_idempotency_key', `${IDEMPOTENCY_KEY_HEADER}: expected 1 to 200 visible ASCII characters`);
+      }
+      const principal = c.get('jobStatusPrincipal');
+      const snapshot = await registry.enqueue(kind, fields.input, {
+        target,
+        actor: actorOf(principal),
+        idempotencyKey: key ?? null,
+        scope: principal.id,
+      });
+      return c.json({ job_id: snapshot.job_id, initial_status: snapshot }, 202);
+    },
+  );
+
+  app.get('/', async (c) => {
+    const principal = c.get('jobStatusPrincipal');
+    const ids = listParam(c.req.queries('ids'));
+    pollHeaders(c);
+    if (c.req.queries('ids')) {
+      if (ids.length > limits.maxIds) throw badRequest('too_many_ids', `ids: at most ${limits.maxIds} ids per request`);
+      const jobs = (await registry.getMany([...new Set(ids.map((id) => jobId(id, 'ids')))])).filter((job) => visible(principal, job));
+      const etag = `W/"${(await deps.epoch)}-${hash(jobs.map((job) => `${job.job_id}:${job.seq}`).join(','))}"`;
+      c.header('ETag', etag);
+      if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304);
+      return c.json({ jobs, next_cursor: null });
+    }
+    const query: ListQuery = {
+      states: statesParam(listParam(c.req.queries('state'))),
+      kinds: listParam(c.req.queries('kind')).map((kind) => name(kind, 'kind')),
+      targets: listParam(c.req.queries('target')).map((target) => name(target, 'target')),
+      limit: integerParam(c.req.query('limit'), 'limit', 1, limits.maxPageSize, 20),
+      cursor: cursorParam(c.req.query('cursor')),
+      sort: sortParam(c.req.query('sort')),
+    };
+    return c.json(await registry.listVisible(query, (job) => visible(principal, job)));
+  });
+
+  app.get('/kinds', (c) =>
+    c.json({
+      kinds: registry.kinds().map(([kind, definition]) => ({
+        kind,
+        label: typeof definition.label === 'string' ? definition.label : kind,
+        input: jsonSchemaOf(definition.input),
+      })),
+    }),
+  );
+
+  app.get('/events', async (c) => {
+    const principal = c.get('jobStatusPrincipal');
+    const filters = (field: string) => {
+      const values = listParam(c.req.queries(field));
+      if (values.length > limits.maxIds) throw badRequest(`too_many_${field}s`, `${field}: at most ${limits.maxIds} values per stream`);
+      return values;
+    };
+    const jobs = filters('job').map((id) => jobId(id, 'job'));
+    const kinds = filters('kind').map((kind) => name(kind, 'kind'));
+    const targets = filters('target').map((target) => name(target, 'target'));
+    const lastEventId = c.req.header(LAST_EVENT_ID_HEADER) ?? c.req.query(LAST_EVENT_ID_PARAM) ?? null;
+    if (lastEventId !== null && lastEventId.length > 100) {
+      throw badRequest('invalid_last_event_id', 'Last-Event-ID: expected an event id this server sent, such as "a1b2c3-42"');
+    }
+    const body = await hub.open({
+      principal,
+      callerId: principal.id,
+      filter: { jobs: new Set(jobs), kinds: new Set(kinds), targets: new Set(targets) },
+      lastEventId: lastEventId === '' ? null : lastEventId,
+      signal: c.req.raw.signal,
+    });
+    return new Response(body, {
+      headers: {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-cache, no-transform',
+        'X-Accel-Buffering': 'no',
+        // Declared so compression middleware leaves the stream alone.
+        'Content-Encoding': 'identity',
+        [HEARTBEAT_HEADER]: String(deps.heartbeatMs),
+      },
+    });
+  });
+
+  app.get('/:id', async (c) => {
+    const job = await visibleJob(c);
+    const etag = `"${await deps.epoch}-${job.seq}"`;
+    pollHeaders(c);
+    c.header('ETag', etag);
+    if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304);
+    return c.json(job);
+  });
+
+  app.get('/:id/logs', async (c) => {
+    const job = await visibleJob(c);
+    const after = integerParam(c.req.query('after'), 'after', 0, Number.MAX_SAFE_INTEGER, 0);
+    const limit = integerParam(c.req.query('limit'), 'limit', 1, limits.maxLogPageSize, 200);
+    const lines = await registry.logs(job.job_id, after, limit);
+    c.header('Cache-Control', 'private, no-cache');
+    return c.json({ lines, next_after: lines.at(-1)?.seq ?? after });
+  });
+
+  app.post('/:id/cancel', async (c) => {
+    const job = await visibleJob(c);
+    return c.json(await registry.cancel(job.job_id, actorOf(c.get('jobStatusPrincipal'))), 202);
+  });
+
+  app.all('*', (c) => {
+    throw new JobStatusError(404, 'not_found', `${c.req.method} ${new URL(c.req.url).pathname}: no such route`);
+  });
+
+  return app;
+}
+
+/** JSON Schema of a kind's input for the catalogue; null when it has none or it cannot be expressed. */
+function jsonSchemaOf(schema: StandardSchema | undefined): unknown {
+  if (!schema || !('_zod' in schema)) return null;
+  try {
+    return toJSONSchema(schema as never, { io: 'input', unrepresentable: 'any' });
+  } catch {
+    return null;
+  }
+}
+
+function matchesEtag(header: string | undefined, etag: string) {
+  if (!header) return false;
+  const bare = etag.replace(/^W\//, '');
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t.replace(/^W\//, '') === bare;
+  });
+}
+
+/** FNV-1a: a short, stable tag for a list of versions (not a security boundary). */
+function hash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(36) + text.length.toString(36);
+}

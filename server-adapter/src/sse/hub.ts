@@ -1,0 +1,216 @@
+import type { JobSnapshot } from '@job-status/protocol';
+import { JobEvent, formatEventId, parseEventId } from '@job-status/protocol';
+import type { JobBus } from '../buses/bus.js';
+import { JobStatusError } from '../errors.js';
+import type { JobStore } from '../stores/store.js';
+import { encodeFrame } from './frame.js';
+import { SseSession, matchesFilter } from './session.js';
+import type { StreamFilter } from './session.js';
+
+export interface SseHubOptions<P> {
+  store: JobStore;
+  bus: JobBus;
+  /** Resolves with the event log's epoch once the store is open. */
+  epoch: Promise<string>;
+  heartbeatMs: number;
+  maxBufferedBytes: number;
+  maxStreamsPerCaller: number;
+  canSee: ((principal: P, job: JobSnapshot) => boolean) | undefined;
+  /** Reads the current snapshots of the named jobs. */
+  snapshots: (jobIds: readonly string[]) => Promise<JobSnapshot[]>;
+}
+
+export interface OpenStreamOptions<P> {
+  principal: P;
+  callerId: string;
+  filter: StreamFilter;
+  /** The client's resume point, as sent (header or query); null for a fresh stream. */
+  lastEventId: string | null;
+  /** Aborted when the client goes away. */
+  signal?: AbortSignal;
+}
+
+/** How long a browser waits before reconnecting, sent once per stream. */
+const RETRY_MS = 3000;
+/** Events read from the store per round while replaying. */
+const REPLAY_PAGE = 1000;
+const encoder = new TextEncoder();
+
+/**
+ * Fans job changes out to open streams. Each change is serialized once, however many
+ * streams receive it, and the streams that may carry it are found by index (job id,
+ * kind, target), not by scanning every stream.
+ */
+export class SseHub<P> {
+  readonly #options: SseHubOptions<P>;
+  readonly #byJob = new Map<string, Set<SseSession<P>>>();
+  readonly #byKind = new Map<string, Set<SseSession<P>>>();
+  readonly #byTarget = new Map<string, Set<SseSession<P>>>();
+  readonly #unfiltered = new Set<SseSession<P>>();
+  readonly #perCaller = new Map<string, number>();
+  readonly #sessions = new Set<SseSession<P>>();
+  readonly #unsubscribe: () => void;
+  readonly #heartbeat: ReturnType<typeof setInterval>;
+  #epoch: string | null = null;
+
+  constructor(options: SseHubOptions<P>) {
+    this.#options = options;
+    void options.epoch.then((epoch) => (this.#epoch = epoch), () => undefined);
+    this.#unsubscribe = options.bus.subscribe((message) => {
+      if (message.type === 'job') this.#broadcast(message.snapshot);
+    });
+    const beat = encoder.encode(encodeFrame({ event: JobEvent.heartbeat, data: JSON.stringify({ interval_ms: options.heartbeatMs }) }));
+    this.#heartbeat = setInterval(() => {
+      for (const session of this.#sessions) if (!session.pending) session.send(beat);
+    }, options.heartbeatMs);
+    this.#heartbeat.unref?.();
+  }
+
+  /** Open streams, in all. */
+  get size() {
+    return this.#sessions.size;
+  }
+
+  /**
+   * Opens a stream: a fresh one starts with the current snapshot of every `job=`; a
+   * resumed one replays every event after its resume point that it may carry, or, when
+   * that point cannot be replayed, sends `resync` and then the current snapshots. Then
+   * a `ready` event marks the position in the log, and live events follow.
+   */
+  async open(options: OpenStreamOptions<P>): Promise<ReadableStream<Uint8Array>> {
+    const { callerId } = options;
+    const count = this.#perCaller.get(callerId) ?? 0;
+    if (count >= this.#options.maxStreamsPerCaller) {
+      throw new JobStatusError(429, 'too_many_streams', `At most ${this.#options.maxStreamsPerCaller} streams per caller are allowed; close one first.`);
+    }
+    const resumeFrom = options.lastEventId === null ? null : parseEventId(options.lastEventId);
+    if (options.lastEventId !== null && !resumeFrom) {
+      throw new JobStatusError(400, 'invalid_last_event_id', 'Last-Event-ID: expected an event id this server sent, such as "a1b2c3-42"');
+    }
+    const epoch = await this.#options.epoch;
+    const session = new SseSession<P>(options.principal, callerId, options.filter, this.#options.maxBufferedBytes, (s) => this.#remove(s));
+    this.#add(session);
+    options.signal?.addEventListener('abort', () => session.close('disconnected'), { once: true });
+
+    session.send(encodeFrame({ retry: RETRY_MS }));
+    session.send(encodeFrame({ event: JobEvent.heartbeat, data: JSON.stringify({ interval_ms: this.#options.heartbeatMs }) }));
+    try {
+      let position: number;
+      const replayed = resumeFrom && resumeFrom.epoch === epoch ? await this.#replay(session, epoch, resumeFrom.seq) : null;
+      if (replayed !== null) {
+        position = replayed;
+      } else {
+        position = await this.#options.store.head();
+        if (resumeFrom) session.send(encodeFrame({ event: JobEvent.resync, data: '{}' }));
+        await this.#sendSnapshots(session);
+      }
+      // Live events that the replay or the snapshots already covered are dropped.
+      const pending = session.pending ?? [];
+      session.pending = null;
+      session.send(encodeFrame({ event: 'ready', id: formatEventId({ epoch, seq: position }), data: '{}' }));
+      for (const [seq, chunk] of pending) if (seq > position) session.send(chunk);
+    } catch (error) {
+      session.abort('replay-failed');
+      throw error;
+    }
+    return session.readable;
+  }
+
+  /** Sends the stored events after `after`; returns the last seq covered, or null when they are gone. */
+  async #replay(session: SseSession<P>, epoch: string, after: number): Promise<number | null> {
+    let position = after;
+    for (;;) {
+      const events = await this.#options.store.readEvents(position, REPLAY_PAGE);
+      if (events === null) return null;
+      for (const { seq, snapshot } of events) {
+        if (this.#carries(session, snapshot)) session.send(updateFrame(epoch, seq, snapshot));
+        position = seq;
+      }
+      if (events.length < REPLAY_PAGE || session.closed) return position;
+    }
+  }
+
+  async #sendSnapshots(session: SseSession<P>) {
+    if (!session.filter.jobs.size) return;
+    for (const snapshot of await this.#options.snapshots([...session.filter.jobs])) {
+      if (this.#visible(session, snapshot)) {
+        session.send(encodeFrame({ event: JobEvent.update, data: JSON.stringify(snapshot) }));
+      }
+    }
+  }
+
+  #broadcast(snapshot: JobSnapshot) {
+    if (this.#epoch === null || !this.#sessions.size) return;
+    let chunk: Uint8Array | null = null;
+    const seen = new Set<SseSession<P>>();
+    const offer = (sessions: Set<SseSession<P>> | undefined) => {
+      if (!sessions) return;
+      for (const session of sessions) {
+        if (seen.has(session)) continue;
+        seen.add(session);
+        if (!this.#carries(session, snapshot)) continue;
+        chunk ??= updateFrame(this.#epoch!, snapshot.seq, snapshot);
+        session.deliver(snapshot.seq, chunk);
+      }
+    };
+    offer(this.#byJob.get(snapshot.job_id));
+    offer(this.#byKind.get(snapshot.kind));
+    if (snapshot.target !== null) offer(this.#byTarget.get(snapshot.target));
+    offer(this.#unfiltered);
+  }
+
+  #carries(session: SseSession<P>, snapshot: JobSnapshot) {
+    return matchesFilter(session.filter, snapshot) && this.#visible(session, snapshot);
+  }
+
+  #visible(session: SseSession<P>, snapshot: JobSnapshot) {
+    return !this.#options.canSee || this.#options.canSee(session.principal, snapshot);
+  }
+
+  #add(session: SseSession<P>) {
+    const { jobs, kinds, targets } = session.filter;
+    this.#sessions.add(session);
+    this.#perCaller.set(session.callerId, (this.#perCaller.get(session.callerId) ?? 0) + 1);
+    for (const id of jobs) addTo(this.#byJob, id, session);
+    // A scope is indexed by its kinds, or by its targets when it names no kind.
+    if (kinds.size) for (const kind of kinds) addTo(this.#byKind, kind, session);
+    else for (const target of targets) addTo(this.#byTarget, target, session);
+    if (!jobs.size && !kinds.size && !targets.size) this.#unfiltered.add(session);
+  }
+
+  #remove(session: SseSession<P>) {
+    if (!this.#sessions.delete(session)) return;
+    const left = (this.#perCaller.get(session.callerId) ?? 1) - 1;
+    if (left > 0) this.#perCaller.set(session.callerId, left);
+    else this.#perCaller.delete(session.callerId);
+    const { jobs, kinds, targets } = session.filter;
+    for (const id of jobs) removeFrom(this.#byJob, id, session);
+    for (const kind of kinds) removeFrom(this.#byKind, kind, session);
+    for (const target of targets) removeFrom(this.#byTarget, target, session);
+    this.#unfiltered.delete(session);
+  }
+
+  /** Ends every stream (clients reconnect elsewhere and resume) and stops the heartbeat. */
+  close() {
+    clearInterval(this.#heartbeat);
+    this.#unsubscribe();
+    for (const session of [...this.#sessions]) session.close('server-closing');
+  }
+}
+
+function updateFrame(epoch: string, seq: number, snapshot: JobSnapshot): Uint8Array {
+  return encoder.encode(encodeFrame({ event: JobEvent.update, id: formatEventId({ epoch, seq }), data: JSON.stringify(snapshot) }));
+}
+
+function addTo<K, V>(index: Map<K, Set<V>>, key: K, value: V) {
+  let set = index.get(key);
+  if (!set) index.set(key, (set = new Set()));
+  set.add(value);
+}
+
+function removeFrom<K, V>(index: Map<K, Set<V>>, key: K, value: V) {
+  const set = index.get(key);
+  if (!set) return;
+  set.delete(value);
+  if (!set.size) index.delete(key);
+}

@@ -1,0 +1,101 @@
+import type { JobSnapshot } from '@job-status/protocol';
+
+/** Which jobs a stream carries. Empty sets mean "no filter of this kind". */
+export interface StreamFilter {
+  jobs: ReadonlySet<string>;
+  kinds: ReadonlySet<string>;
+  targets: ReadonlySet<string>;
+}
+
+/**
+ * True when the stream carries the job: it is named by `job=`, or it matches the
+ * `kind=`/`target=` scope; a stream without any filter carries every job.
+ */
+export function matchesFilter(filter: StreamFilter, job: JobSnapshot): boolean {
+  if (filter.jobs.has(job.job_id)) return true;
+  const scoped = filter.kinds.size > 0 || filter.targets.size > 0;
+  if (!scoped) return filter.jobs.size === 0;
+  return (
+    (filter.kinds.size === 0 || filter.kinds.has(job.kind)) &&
+    (filter.targets.size === 0 || (job.target !== null && filter.targets.has(job.target)))
+  );
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * One open stream: a byte queue with a bound. Bytes wait in the queue while the socket
+ * cannot take them; once more than `maxBufferedBytes` wait, the reader is too slow and
+ * the stream is closed (the client resumes from its last event id).
+ */
+export class SseSession<P = unknown> {
+  readonly principal: P;
+  readonly callerId: string;
+  readonly filter: StreamFilter;
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Live events that arrive before the replay is sent, with their seq. */
+  pending: Array<[number, Uint8Array]> | null = [];
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #closed = false;
+  readonly #onClose: (session: SseSession<P>, reason: string) => void;
+
+  constructor(
+    principal: P,
+    callerId: string,
+    filter: StreamFilter,
+    maxBufferedBytes: number,
+    onClose: (session: SseSession<P>, reason: string) => void,
+  ) {
+    this.principal = principal;
+    this.callerId = callerId;
+    this.filter = filter;
+    this.#onClose = onClose;
+    this.readable = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.#controller = controller;
+        },
+        cancel: () => this.#release('disconnected'),
+      },
+      new ByteLengthQueuingStrategy({ highWaterMark: maxBufferedBytes }),
+    );
+  }
+
+  get closed() {
+    return this.#closed;
+  }
+
+  /** Queues bytes; closes the stream instead when its reader has fallen too far behind. */
+  send(chunk: Uint8Array | string): void {
+    if (this.#closed) return;
+    this.#controller.enqueue(typeof chunk === 'string' ? encoder.encode(chunk) : chunk);
+    if ((this.#controller.desiredSize ?? 0) < 0) this.abort('slow-reader');
+  }
+
+  /** Live delivery: held back while the replay is being sent, then sent in order. */
+  deliver(seq: number, chunk: Uint8Array): void {
+    if (this.pending) this.pending.push([seq, chunk]);
+    else this.send(chunk);
+  }
+
+  /** Ends the stream after what is queued. */
+  close(reason = 'closed'): void {
+    if (this.#closed) return;
+    this.#controller.close();
+    this.#release(reason);
+  }
+
+  /** Ends the stream at once, dropping what is queued. */
+  abort(reason: string): void {
+    if (this.#closed) return;
+    this.#controller.error(new Error(reason));
+    this.#release(reason);
+  }
+
+  #release(reason: string) {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.pending = null;
+    this.#onClose(this, reason);
+  }
+}

@@ -1,0 +1,38 @@
+import type { ListSort } from '@job-status/protocol';
+
+/** A keyset position: the sort column's value and the job id that breaks ties. */
+export interface Cursor {
+  at: string;
+  id: string;
+}
+
+/** The column each sort orders by, and its direction. */
+export const SORT_COLUMNS: Record<ListSort, { column: 'created_at' | 'updated_at'; descending: boolean }> = {
+  created_desc: { column: 'created_at', descending: true },
+  created_asc: { column: 'created_at', descending: false },
+  updated_desc: { column: 'updated_at', descending: true },
+};
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.at, cursor.id])).toString('base64url');
+}
+
+/** Null when `text` is not a cursor this server made. */
+export function decodeCursor(text: string): Cursor | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      typeof value[1] === 'string' &&
+      value[0].length <= 40 &&
+      value[1].length <= 64
+    ) {
+      return { at: value[0], id: value[1] };
+    }
+  } catch {
+    // not base64url JSON: fall through
+  }
+  return null;
+}

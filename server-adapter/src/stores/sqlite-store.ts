@@ -1,0 +1,336 @@
+import Database from 'better-sqlite3';
+import type { JobLogLine, JobSnapshot } from '@job-status/protocol';
+import { SORT_COLUMNS, decodeCursor, encodeCursor } from './cursor.js';
+import { newEpoch } from './epoch.js';
+import { publicSnapshot } from './store.js';
+import type { JobStore, ListPage, ListQuery, PruneOptions, StoredEvent, StoredJob, UnnumberedJob } from './store.js';
+
+export interface SqliteStoreOptions {
+  /** Database file. Its folder must exist. `:memory:` works for tests. */
+  path: string;
+  /**
+   * Non-durable saves (progress, phase) of one job are written at most once per this
+   * many milliseconds; creation, start and terminal states are always written at once.
+   * 0 writes every save at once. Default 250.
+   */
+  coalesceMs?: number;
+}
+
+/**
+ * The embedded default store: one SQLite file (WAL mode) that keeps history, logs and
+ * the event log across restarts. One process writes it; for several instances use the
+ * Postgres store.
+ *
+ * @example
+ * import { sqliteStore } from '@job-status/hono/sqlite'
+ * const jobs = createJobStatus({ store: sqliteStore({ path: './data/jobs.db' }), authorize })
+ */
+export function sqliteStore(options: SqliteStoreOptions): JobStore {
+  if (!options || typeof options.path !== 'string' || !options.path) {
+    throw new TypeError('job-status: sqliteStore needs a `path`');
+  }
+  return new SqliteStore(options.path, options.coalesceMs ?? 250);
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS job_status_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS job_status_jobs (
+  job_id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  target TEXT,
+  label TEXT NOT NULL,
+  state TEXT NOT NULL,
+  phase TEXT,
+  progress TEXT,
+  message TEXT,
+  error TEXT,
+  created_at TEXT NOT NULL,
+  started_at TEXT,
+  finished_at TEXT,
+  updated_at TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  has_logs INTEGER NOT NULL,
+  actor TEXT,
+  input TEXT,
+  idempotency_key TEXT UNIQUE,
+  owner TEXT,
+  result TEXT
+);
+CREATE INDEX IF NOT EXISTS job_status_jobs_created ON job_status_jobs (created_at, job_id);
+CREATE INDEX IF NOT EXISTS job_status_jobs_updated ON job_status_jobs (updated_at, job_id);
+CREATE INDEX IF NOT EXISTS job_status_jobs_kind ON job_status_jobs (kind, target, created_at, job_id);
+CREATE INDEX IF NOT EXISTS job_status_jobs_state ON job_status_jobs (state, created_at, job_id);
+CREATE INDEX IF NOT EXISTS job_status_jobs_finished ON job_status_jobs (finished_at) WHERE finished_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS job_status_logs (
+  job_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  ts TEXT NOT NULL,
+  level TEXT NOT NULL,
+  message TEXT NOT NULL,
+  PRIMARY KEY (job_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS job_status_events (
+  seq INTEGER PRIMARY KEY,
+  job_id TEXT NOT NULL,
+  data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS job_status_events_job ON job_status_events (job_id);
+`;
+
+const JOB_COLUMNS = [
+  'job_id', 'kind', 'target', 'label', 'state', 'phase', 'progress', 'message', 'error', 'created_at',
+  'started_at', 'finished_at', 'updated_at', 'seq', 'has_logs', 'actor', 'input', 'idempotency_key', 'owner', 'result',
+] as const;
+
+type JobRow = Record<(typeof JOB_COLUMNS)[number], string | number | null>;
+
+class SqliteStore implements JobStore {
+  readonly #path: string;
+  readonly #coalesceMs: number;
+  #db: Database.Database | null = null;
+  #seq = 0;
+  #prunedThrough = 0;
+  #epoch = '';
+  /** Saves and log lines not yet written, flushed together in one transaction. */
+  #pendingJobs = new Map<string, StoredJob>();
+  #pendingEvents: StoredEvent[] = [];
+  #pendingLogs: Array<[string, JobLogLine]> = [];
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #statements!: ReturnType<SqliteStore['prepare']>;
+
+  constructor(path: string, coalesceMs: number) {
+    this.#path = path;
+    this.#coalesceMs = coalesceMs;
+  }
+
+  async open() {
+    if (this.#db) return { epoch: this.#epoch };
+    const db = new Database(this.#path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA);
+    this.#db = db;
+    this.#statements = this.prepare(db);
+    const meta = (key: string) =>
+      (db.prepare('SELECT value FROM job_status_meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    this.#epoch = meta('epoch') ?? newEpoch();
+    db.prepare('INSERT OR IGNORE INTO job_status_meta (key, value) VALUES (?, ?)').run('epoch', this.#epoch);
+    this.#prunedThrough = Number(meta('pruned_through') ?? 0);
+    const maxSeq = (sql: string) => Number((db.prepare(sql).get() as { s: number | null }).s ?? 0);
+    this.#seq = Math.max(
+      this.#prunedThrough,
+      maxSeq('SELECT MAX(seq) AS s FROM job_status_events'),
+      maxSeq('SELECT MAX(seq) AS s FROM job_status_jobs'),
+    );
+    return { epoch: this.#epoch };
+  }
+
+  private prepare(db: Database.Database) {
+    const placeholders = JOB_COLUMNS.map((c) => `@${c}`).join(', ');
+    const updates = JOB_COLUMNS.filter((c) => c !== 'job_id').map((c) => `${c} = excluded.${c}`).join(', ');
+    return {
+      upsertJob: db.prepare(
+        `INSERT INTO job_status_jobs (${JOB_COLUMNS.join(', ')}) VALUES (${placeholders})
+         ON CONFLICT (job_id) DO UPDATE SET ${updates}`,
+      ),
+      insertEvent: db.prepare('INSERT INTO job_status_events (seq, job_id, data) VALUES (?, ?, ?)'),
+      insertLog: db.prepare('INSERT OR IGNORE INTO job_status_logs (job_id, seq, ts, level, message) VALUES (?, ?, ?, ?, ?)'),
+      getJob: db.prepare('SELECT * FROM job_status_jobs WHERE job_id = ?'),
+      getByKey: db.prepare('SELECT * FROM job_status_jobs WHERE idempotency_key = ?'),
+      busy: db.prepare("SELECT * FROM job_status_jobs WHERE state IN ('queued', 'running') ORDER BY created_at"),
+      logs: db.prepare('SELECT seq, ts, level, message FROM job_status_logs WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+      events: db.prepare('SELECT seq, data FROM job_status_events WHERE seq > ? ORDER BY seq LIMIT ?'),
+      setMeta: db.prepare('INSERT INTO job_status_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    };
+  }
+
+  get #database(): Database.Database {
+    if (!this.#db) throw new Error('job-status: the SQLite store is not open (or was closed)');
+    return this.#db;
+  }
+
+  async save(job: UnnumberedJob, { durable }: { durable: boolean }): Promise<StoredJob> {
+    this.#database;
+    const stored: StoredJob = { ...job, seq: ++this.#seq };
+    this.#pendingJobs.set(stored.job_id, stored);
+    this.#pendingEvents.push({ seq: stored.seq, snapshot: publicSnapshot(stored) });
+    if (durable || this.#coalesceMs === 0) this.#flush();
+    else this.#timer ??= setTimeout(() => this.#flush(), this.#coalesceMs);
+    return stored;
+  }
+
+  /** Writes every pending save, event and log line in one transaction. */
+  #flush() {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    if (!this.#pendingJobs.size && !this.#pendingEvents.length && !this.#pendingLogs.length) return;
+    const jobs = [...this.#pendingJobs.values()];
+    const events = this.#pendingEvents;
+    const logs = this.#pendingLogs;
+    this.#pendingJobs = new Map();
+    this.#pendingEvents = [];
+    this.#pendingLogs = [];
+    const { upsertJob, insertEvent, insertLog } = this.#statements;
+    this.#database.transaction(() => {
+      for (const job of jobs) upsertJob.run(toRow(job));
+      for (const event of events) insertEvent.run(event.seq, event.snapshot.job_id, JSON.stringify(event.snapshot));
+      for (const [jobId, line] of logs) insertLog.run(jobId, line.seq, line.ts, line.level, line.message);
+    })();
+  }
+
+  async get(jobId: string) {
+    const pending = this.#pendingJobs.get(jobId);
+    if (pending) return pending;
+    const row = this.#statements.getJob.get(jobId) as JobRow | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  async getMany(jobIds: readonly string[]) {
+    this.#flush();
+    if (!jobIds.length) return [];
+    const rows = this.#database
+      .prepare(`SELECT * FROM job_status_jobs WHERE job_id IN (${jobIds.map(() => '?').join(', ')})`)
+      .all(...jobIds) as JobRow[];
+    return rows.map(fromRow);
+  }
+
+  async findByIdempotencyKey(key: string) {
+    this.#flush();
+    const row = this.#statements.getByKey.get(key) as JobRow | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  async list(query: ListQuery): Promise<ListPage> {
+    this.#flush();
+    const { column, descending } = SORT_COLUMNS[query.sort];
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const anyOf = (field: string, values: readonly string[] | undefined) => {
+      if (!values?.length) return;
+      where.push(`${field} IN (${values.map(() => '?').join(', ')})`);
+      params.push(...values);
+    };
+    anyOf('state', query.states);
+    anyOf('kind', query.kinds);
+    anyOf('target', query.targets);
+    const cursor = query.cursor ? decodeCursor(query.cursor) : null;
+    if (cursor) {
+      const op = descending ? '<' : '>';
+      where.push(`(${column} ${op} ? OR (${column} = ? AND job_id ${op} ?))`);
+      params.push(cursor.at, cursor.at, cursor.id);
+    }
+    const order = descending ? 'DESC' : 'ASC';
+    const sql = `SELECT * FROM job_status_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY ${column} ${order}, job_id ${order} LIMIT ?`;
+    const rows = this.#database.prepare(sql).all(...params, query.limit + 1) as JobRow[];
+    const jobs = rows.slice(0, query.limit).map(fromRow);
+    const last = jobs.at(-1);
+    return {
+      jobs,
+      next_cursor: rows.length > query.limit && last ? encodeCursor({ at: last[column], id: last.job_id }) : null,
+    };
+  }
+
+  async listBusy() {
+    this.#flush();
+    return (this.#statements.busy.all() as JobRow[]).map(fromRow);
+  }
+
+  async appendLog(jobId: string, line: JobLogLine) {
+    this.#database;
+    this.#pendingLogs.push([jobId, line]);
+    if (this.#coalesceMs === 0) this.#flush();
+    else this.#timer ??= setTimeout(() => this.#flush(), this.#coalesceMs);
+  }
+
+  async readLogs(jobId: string, after: number, limit: number) {
+    this.#flush();
+    return this.#statements.logs.all(jobId, after, limit) as JobLogLine[];
+  }
+
+  async head() {
+    return this.#seq;
+  }
+
+  async readEvents(after: number, limit: number) {
+    this.#flush();
+    if (after < this.#prunedThrough || after > this.#seq) return null;
+    const rows = this.#statements.events.all(after, limit) as Array<{ seq: number; data: string }>;
+    return rows.map((row) => ({ seq: row.seq, snapshot: JSON.parse(row.data) as JobSnapshot }));
+  }
+
+  async prune({ finishedBefore, maxEvents }: PruneOptions) {
+    this.#flush();
+    const db = this.#database;
+    return db.transaction(() => {
+      const cutoff = finishedBefore.toISOString();
+      const gone = 'SELECT job_id FROM job_status_jobs WHERE finished_at IS NOT NULL AND finished_at < ?';
+      const removedMax = Number(
+        (db.prepare(`SELECT MAX(seq) AS s FROM job_status_events WHERE job_id IN (${gone})`).get(cutoff) as { s: number | null }).s ?? 0,
+      );
+      let events = db.prepare(`DELETE FROM job_status_events WHERE job_id IN (${gone})`).run(cutoff).changes;
+      db.prepare(`DELETE FROM job_status_logs WHERE job_id IN (${gone})`).run(cutoff);
+      const jobs = db.prepare('DELETE FROM job_status_jobs WHERE finished_at IS NOT NULL AND finished_at < ?').run(cutoff).changes;
+      const count = Number((db.prepare('SELECT COUNT(*) AS n FROM job_status_events').get() as { n: number }).n);
+      let capMax = 0;
+      if (count > maxEvents) {
+        capMax = Number(
+          (db.prepare('SELECT seq FROM job_status_events ORDER BY seq LIMIT 1 OFFSET ?').get(count - maxEvents - 1) as { seq: number }).seq,
+        );
+      }
+      // A resume point before any removed event can no longer be replayed in full.
+      const through = Math.max(this.#prunedThrough, removedMax, capMax);
+      if (through > this.#prunedThrough) {
+        events += db.prepare('DELETE FROM job_status_events WHERE seq <= ?').run(through).changes;
+        this.#prunedThrough = through;
+        this.#statements.setMeta.run('pruned_through', String(through));
+      }
+      return { jobs, events };
+    })();
+  }
+
+  async close() {
+    if (!this.#db) return;
+    this.#flush();
+    this.#db.close();
+    this.#db = null;
+  }
+}
+
+function toRow(job: StoredJob): JobRow {
+  return {
+    ...job,
+    progress: job.progress ? JSON.stringify(job.progress) : null,
+    error: job.error ? JSON.stringify(job.error) : null,
+    has_logs: job.has_logs ? 1 : 0,
+    input: job.input === undefined ? null : JSON.stringify(job.input),
+    result: job.result === undefined ? null : JSON.stringify(job.result),
+  };
+}
+
+function fromRow(row: JobRow): StoredJob {
+  const text = (key: keyof JobRow) => row[key] as string | null;
+  return {
+    job_id: text('job_id')!,
+    kind: text('kind')!,
+    target: text('target'),
+    label: text('label')!,
+    state: text('state') as StoredJob['state'],
+    phase: text('phase'),
+    progress: row.progress ? JSON.parse(row.progress as string) : null,
+    message: text('message'),
+    error: row.error ? JSON.parse(row.error as string) : null,
+    created_at: text('created_at')!,
+    started_at: text('started_at'),
+    finished_at: text('finished_at'),
+    updated_at: text('updated_at')!,
+    seq: Number(row.seq),
+    has_logs: row.has_logs === 1,
+    actor: text('actor'),
+    input: row.input === null ? undefined : JSON.parse(row.input as string),
+    idempotency_key: text('idempotency_key'),
+    owner: text('owner'),
+    ...(row.result === null ? {} : { result: JSON.parse(row.result as string) }),
+  };
+}
