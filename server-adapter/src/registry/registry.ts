@@ -480,6 +480,10 @@ export class JobRegistry {
     this.#closed = true;
     if (this.#retentionTimer) clearInterval(this.#retentionTimer);
     await this.ready.catch(() => undefined);
+    // Queued jobs will not start now; the next start recovers them as interrupted.
+    for (const queue of this.#queues.values()) {
+      for (const id of queue.splice(0)) this.#live.get(id)?.markDone();
+    }
     const running = [...this.#live.values()].map((live) => live.done);
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([

@@ -38,6 +38,7 @@ export class SseSession<P = unknown> {
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   #closed = false;
   readonly #onClose: (session: SseSession<P>, reason: string) => void;
+  readonly #maxBufferedBytes: number;
 
   constructor(
     principal: P,
@@ -50,6 +51,7 @@ export class SseSession<P = unknown> {
     this.callerId = callerId;
     this.filter = filter;
     this.#onClose = onClose;
+    this.#maxBufferedBytes = maxBufferedBytes;
     this.readable = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
@@ -69,7 +71,9 @@ export class SseSession<P = unknown> {
   send(chunk: Uint8Array | string): void {
     if (this.#closed) return;
     this.#controller.enqueue(typeof chunk === 'string' ? encoder.encode(chunk) : chunk);
-    if ((this.#controller.desiredSize ?? 0) < 0) this.abort('slow-reader');
+    if ((this.#controller.desiredSize ?? 0) < 0) {
+      this.abort(`job-status: closed a stream whose reader fell more than ${this.#maxBufferedBytes} bytes behind; it resumes on reconnect`);
+    }
   }
 
   /** Live delivery: held back while the replay is being sent, then sent in order. */
@@ -85,10 +89,12 @@ export class SseSession<P = unknown> {
     this.#release(reason);
   }
 
-  /** Ends the stream at once, dropping what is queued. */
+  /** Ends the stream at once, dropping what is queued (the server logs `reason` once). */
   abort(reason: string): void {
     if (this.#closed) return;
-    this.#controller.error(new Error(reason));
+    const error = new Error(reason);
+    error.stack = reason;
+    this.#controller.error(error);
     this.#release(reason);
   }
 

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import type { JobStore, StoredJob, UnnumberedJob } from '@job-status/hono';
+
+let counter = 0;
+/** A job as the registry would save it; `minute` orders creation times. */
+export function jobFixture(patch: Partial<UnnumberedJob> = {}, minute = counter++): UnnumberedJob {
+  const at = new Date(Date.UTC(2026, 10, 25, 9, 0, 0) + minute * 60_000).toISOString();
+  return {
+    job_id: crypto.randomUUID(),
+    kind: 'sync.push',
+    target: 'peer-a',
+    label: 'Push to peer-a',
+    state: 'queued',
+    phase: null,
+    progress: null,
+    message: null,
+    error: null,
+    created_at: at,
+    started_at: null,
+    finished_at: null,
+    updated_at: at,
+    has_logs: false,
+    actor: 'ada',
+    input: { full: true },
+    idempotency_key: null,
+    owner: null,
+    ...patch,
+  };
+}
+
+const finished = (job: StoredJob, state: 'success' | 'failed', at: string): UnnumberedJob => ({
+  ...job,
+  state,
+  finished_at: at,
+  updated_at: at,
+  error: state === 'failed' ? { code: 'x', message: 'broke', hint: 'try again' } : null,
+});
+
+/**
+ * The behaviour every store must have. `make` returns a fresh, empty store; each test
+ * opens it and closes it.
+ */
+export function storeBehaviour(name: string, make: () => JobStore | Promise<JobStore>, skip = false) {
+  describe.skipIf(skip)(`${name} store`, () => {
+    const withStore = (test: (store: JobStore) => Promise<void>) => async () => {
+      const store = await make();
+      await store.open();
+      try {
+        await test(store);
+      } finally {
+        await store.close();
+      }
+    };
+
+    it('numbers every save with an increasing seq across jobs and reads the newest back', withStore(async (store) => {
+      const a = await store.save(jobFixture(), { durable: true });
+      const b = await store.save(jobFixture(), { durable: true });
+      const a2 = await store.save({ ...a, state: 'running', progress: { percent: 10, current: null, total: null, unit: null } }, { durable: false });
+      expect([a.seq < b.seq, b.seq < a2.seq]).toEqual([true, true]);
+      expect(await store.get(a.job_id)).toMatchObject({ state: 'running', seq: a2.seq, input: { full: true }, progress: { percent: 10 } });
+      expect(await store.head()).toBe(a2.seq);
+      expect((await store.getMany([b.job_id, a.job_id, crypto.randomUUID()])).map((j) => j.job_id).sort()).toEqual([a.job_id, b.job_id].sort());
+      expect(await store.get(crypto.randomUUID())).toBeNull();
+    }));
+
+    it('keeps errors, results and nulls intact', withStore(async (store) => {
+      const a = await store.save(jobFixture({ target: null, actor: null }), { durable: true });
+      const done = await store.save({ ...finished(a, 'failed', new Date().toISOString()), result: { files: 3 } }, { durable: true });
+      expect(await store.get(a.job_id)).toEqual(done);
+    }));
+
+    it('finds a job by idempotency key', withStore(async (store) => {
+      const a = await store.save(jobFixture({ idempotency_key: 'ada\nk1' }), { durable: true });
+      expect((await store.findByIdempotencyKey('ada\nk1'))?.job_id).toBe(a.job_id);
+      expect(await store.findByIdempotencyKey('bob\nk1')).toBeNull();
+    }));
+
+    it('lists with filters, three sorts and keyset pages', withStore(async (store) => {
+      const saved: StoredJob[] = [];
+      for (let i = 0; i < 7; i++) {
+        saved.push(await store.save(jobFixture({ kind: i % 2 ? 'sync.pull' : 'sync.push', target: i < 4 ? 'peer-a' : 'peer-b' }, 1000 + i), { durable: true }));
+      }
+      await store.save(finished(saved[2]!, 'failed', '2027-06-01T00:00:00.000Z'), { durable: true });
+      const ids = (jobs: StoredJob[]) => jobs.map((j) => j.job_id);
+      const newest = await store.list({ sort: 'created_desc', limit: 3 });
+      expect(ids(newest.jobs)).toEqual(ids([saved[6]!, saved[5]!, saved[4]!]));
+      const next = await store.list({ sort: 'created_desc', limit: 3, cursor: newest.next_cursor! });
+      expect(ids(next.jobs)).toEqual(ids([saved[3]!, saved[2]!, saved[1]!]));
+      const last = await store.list({ sort: 'created_desc', limit: 3, cursor: next.next_cursor! });
+      expect(ids(last.jobs)).toEqual([saved[0]!.job_id]);
+      expect(last.next_cursor).toBeNull();
+      expect(ids((await store.list({ sort: 'created_asc', limit: 2 })).jobs)).toEqual(ids([saved[0]!, saved[1]!]));
+      expect((await store.list({ sort: 'updated_desc', limit: 1 })).jobs[0]!.job_id).toBe(saved[2]!.job_id);
+      expect(ids((await store.list({ sort: 'created_desc', limit: 10, kinds: ['sync.pull'], targets: ['peer-a'] })).jobs)).toEqual(ids([saved[3]!, saved[1]!]));
+      expect(ids((await store.list({ sort: 'created_desc', limit: 10, states: ['failed'] })).jobs)).toEqual([saved[2]!.job_id]);
+      expect((await store.list({ sort: 'created_desc', limit: 10, states: ['canceled', 'warning'] })).jobs).toEqual([]);
+    }));
+
+    it('lists busy jobs oldest first', withStore(async (store) => {
+      const a = await store.save(jobFixture({}, 2000), { durable: true });
+      const b = await store.save(jobFixture({ state: 'running' }, 2001), { durable: true });
+      await store.save(finished(await store.save(jobFixture({}, 2002), { durable: true }), 'success', new Date().toISOString()), { durable: true });
+      expect((await store.listBusy()).map((j) => j.job_id)).toEqual([a.job_id, b.job_id]);
+    }));
+
+    it('appends log lines and reads them after a position', withStore(async (store) => {
+      const a = await store.save(jobFixture(), { durable: true });
+      for (let seq = 1; seq <= 5; seq++) await store.appendLog(a.job_id, { seq, ts: new Date().toISOString(), level: seq === 3 ? 'error' : 'info', message: `line ${seq}` });
+      expect((await store.readLogs(a.job_id, 0, 100)).map((l) => l.message)).toEqual(['line 1', 'line 2', 'line 3', 'line 4', 'line 5']);
+      expect(await store.readLogs(a.job_id, 3, 1)).toEqual([{ seq: 4, ts: expect.any(String), level: 'info', message: 'line 4' }]);
+      expect(await store.readLogs(crypto.randomUUID(), 0, 10)).toEqual([]);
+    }));
+
+    it('replays events after a position, and refuses positions it cannot replay', withStore(async (store) => {
+      const a = await store.save(jobFixture(), { durable: true });
+      const a2 = await store.save({ ...a, state: 'running' }, { durable: false });
+      const a3 = await store.save({ ...a2, phase: 'Uploading' }, { durable: false });
+      const events = await store.readEvents(a.seq, 100);
+      expect(events!.map((e) => [e.seq, e.snapshot.state, e.snapshot.phase])).toEqual([[a2.seq, 'running', null], [a3.seq, 'running', 'Uploading']]);
+      expect(events![0]!.snapshot).not.toHaveProperty('input');
+      expect(await store.readEvents(a3.seq, 100)).toEqual([]);
+      expect((await store.readEvents(0, 1))!.map((e) => e.seq)).toEqual([a.seq]);
+      expect(await store.readEvents(a3.seq + 1, 100)).toBeNull();
+    }));
+
+    it('prunes old finished jobs with their logs and events, keeps busy ones, and caps the event log', withStore(async (store) => {
+      const old = await store.save(jobFixture(), { durable: true });
+      await store.appendLog(old.job_id, { seq: 1, ts: old.created_at, level: 'info', message: 'old' });
+      await store.save(finished(old, 'success', '2026-01-01T00:00:00.000Z'), { durable: true });
+      const busy = await store.save(jobFixture({ state: 'running' }), { durable: true });
+      const recent = await store.save(jobFixture(), { durable: true });
+      await store.save(finished(recent, 'success', new Date().toISOString()), { durable: true });
+      const before = await store.head();
+      const pruned = await store.prune({ finishedBefore: new Date('2026-06-01T00:00:00.000Z'), maxEvents: 1000 });
+      expect(pruned.jobs).toBe(1);
+      expect(await store.get(old.job_id)).toBeNull();
+      expect(await store.readLogs(old.job_id, 0, 10)).toEqual([]);
+      expect(await store.get(busy.job_id)).not.toBeNull();
+      expect(await store.get(recent.job_id)).not.toBeNull();
+      // The old job's events are gone, so a resume point before them cannot be replayed.
+      expect(await store.readEvents(0, 100)).toBeNull();
+      expect(await store.readEvents(before, 100)).toEqual([]);
+      await store.prune({ finishedBefore: new Date('2026-06-01T00:00:00.000Z'), maxEvents: 1 });
+      // Only the newest event is left: a resume needing the one before it must resync.
+      expect(await store.readEvents(before - 2, 100)).toBeNull();
+      expect((await store.readEvents(before - 1, 100))!.map((e) => e.seq)).toEqual([before]);
+      expect(await store.head()).toBe(before);
+    }));
+  });
+}
