@@ -112,6 +112,7 @@ export function createJobStatus<P extends Principal = Principal>(options: JobSta
         heartbeatMs,
         minPollIntervalS: positive(options.minPollIntervalS, 2, 'minPollIntervalS'),
         logger,
+        trustedOrigins: options.trustedOrigins,
       })),
     get streams() {
       return hub.size;
@@ -143,6 +144,7 @@ export type {
 export type { JobContext, JobDefinition, JobOutcome, ProgressUpdate, StandardSchema } from './registry/definition.js';
 export type { EnqueueOptions } from './registry/registry.js';
 export type { JobStatusEnv } from './routes/routes.js';
+export type { TrustedOrigins } from './routes/origin.js';
 export type { JobBus, BusMessage } from './buses/bus.js';
 export type {
   JobStore,

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { JobSnapshot } from '@job-status/protocol';
 import type { JobBus } from './buses/bus.js';
+import type { TrustedOrigins } from './routes/origin.js';
 import type { JobStore } from './stores/store.js';
 
 /** Who is calling. `id` keys the per-caller stream limit and idempotency keys. */
@@ -46,6 +47,11 @@ export interface JobStatusOptions<P extends Principal = Principal> {
   authorize: AuthorizeHook<P>;
   /** Which jobs a principal may see: filters history, polls, logs and streams. Default: all. */
   canSee?: (principal: P, job: JobSnapshot) => boolean;
+  /**
+   * Other origins allowed to start and cancel jobs (a list of `https://admin.example.com`
+   * style origins, or a function). Default: this host only; browsers on other sites get 403.
+   */
+  trustedOrigins?: TrustedOrigins;
   /** Default `memoryStore()`. */
   store?: JobStore;
   /** Default `memoryBus()`. */

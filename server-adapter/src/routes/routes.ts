@@ -13,6 +13,8 @@ import {
   MIN_POLL_INTERVAL_HEADER,
 } from '@job-status/protocol';
 import { JobStatusError } from '../errors.js';
+import { assertSameOrigin } from './origin.js';
+import type { TrustedOrigins } from './origin.js';
 import type { AuthorizeHook, JobStatusLimits, JobStatusLogger, Principal } from '../options.js';
 import type { JobRegistry } from '../registry/registry.js';
 import type { StandardSchema } from '../registry/definition.js';
@@ -44,6 +46,7 @@ export interface RoutesDeps<P extends Principal> {
   heartbeatMs: number;
   minPollIntervalS: number;
   logger: JobStatusLogger;
+  trustedOrigins: TrustedOrigins | undefined;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -99,6 +102,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
       throw new Error('job-status: authorize must return a principal with a string `id`, null or false');
     }
     c.set('jobStatusPrincipal', principal);
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') assertSameOrigin(c, deps.trustedOrigins);
     await next();
   });
 
