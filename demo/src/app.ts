@@ -1,12 +1,33 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
+import { csrf } from 'hono/csrf';
+import { secureHeaders } from 'hono/secure-headers';
 import { createJobStatus } from '@job-status/hono';
 import type { JobStatusLogger } from '@job-status/hono';
 import { sqliteStore } from '@job-status/hono/sqlite';
 import { loadSecret, sessions } from './auth.js';
 import { defineDemoJobs } from './jobs.js';
+import { pageRoutes } from './pages/routes.js';
 import { loadSettings } from './settings.js';
+
+/** The elements' self-contained bundle, built by `npm run build -w @job-status/elements`. */
+const ELEMENTS = fileURLToPath(new URL('../../components/dist/bundled', import.meta.url));
+const PUBLIC = fileURLToPath(new URL('../public', import.meta.url));
+/** Scripts and styles from this origin only; nothing inline, no framing. */
+const CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'none'"],
+  objectSrc: ["'none'"],
+};
 
 export interface DemoOptions {
   /** Where the SQLite database, settings and session secret live. Created if missing. */
@@ -33,33 +54,13 @@ export function createDemoApp(options: DemoOptions) {
   defineDemoJobs(jobs, { delayScale: options.delayScale ?? 1, failureRate: options.failureRate ?? 0.1, settings });
 
   const app = new Hono();
+  app.use('*', secureHeaders({ contentSecurityPolicy: CSP, referrerPolicy: 'same-origin' }));
   app.route('/api/admin/jobs', jobs.routes());
-
-  app.post('/login', async (c) => {
-    const form = await c.req.parseBody();
-    const user = form.user;
-    if (user !== 'admin' && user !== 'viewer') {
-      return c.json({ error: { code: 'invalid_user', message: 'user: expected "admin" or "viewer"' } }, 400);
-    }
-    await auth.signIn(c, user);
-    return c.redirect('/', 303);
-  });
-
-  app.post('/logout', (c) => {
-    auth.signOut(c);
-    return c.redirect('/', 303);
-  });
-
-  app.get('/', async (c) => {
-    const user = await auth.user(c);
-    return c.json({
-      name: 'job-status demo',
-      signed_in_as: user?.id ?? null,
-      login: 'POST /login with form field user=admin or user=viewer',
-      api: '/api/admin/jobs',
-      kinds: ['sync.push', 'sync.pull', 'dedalus.verify'],
-    });
-  });
+  // The pages' own form posts: same-origin only (the job API checks Origin itself).
+  app.use('*', csrf());
+  app.use('/assets/elements/*', serveStatic({ root: ELEMENTS, rewriteRequestPath: (path) => path.replace(/^\/assets\/elements/, '') }));
+  app.use('/assets/*', serveStatic({ root: PUBLIC, rewriteRequestPath: (path) => path.replace(/^\/assets/, '') }));
+  app.route('/', pageRoutes({ jobs, auth, settings }));
 
   return { app, jobs, settings, close: () => jobs.close() };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { JobFailure } from '@job-status/hono';
 import type { JobContext, JobStatus } from '@job-status/hono';
-import { PEERS, peerNamed } from './peers.js';
+import { peerNamed } from './peers.js';
 import type { DemoSettings } from './settings.js';
 
 export interface DemoJobOptions {
@@ -12,7 +12,6 @@ export interface DemoJobOptions {
   settings: DemoSettings;
 }
 
-const peerName = z.enum(PEERS.map((peer) => peer.name) as [string, ...string[]]);
 
 /** Sleeps, but wakes early (and throws) when the job is canceled. */
 function pause(ctx: JobContext, ms: number) {
@@ -52,6 +51,8 @@ async function transfer(ctx: JobContext, options: DemoJobOptions, verb: 'Uploadi
 export function defineDemoJobs(jobs: JobStatus, options: DemoJobOptions) {
   jobs.define('sync.push', {
     label: (_input, target) => `Push to ${target}`,
+    // No settings; a form's other fields (the peer's name) are dropped.
+    input: z.object({}).default({}),
     concurrency: 4,
     timeoutMs: 10 * 60_000,
     run: async (ctx) => {
@@ -69,7 +70,10 @@ export function defineDemoJobs(jobs: JobStatus, options: DemoJobOptions) {
 
   jobs.define('sync.pull', {
     label: (_input, target) => `Pull from ${target}`,
-    input: z.object({ allow_unsigned: z.boolean().default(false) }).default({ allow_unsigned: false }),
+    // A form sends a checked box as "on" and leaves an unchecked one out.
+    input: z
+      .object({ allow_unsigned: z.union([z.boolean(), z.literal('on')]).default(false).transform((value) => value === true || value === 'on') })
+      .default({ allow_unsigned: false }),
     concurrency: 4,
     timeoutMs: 10 * 60_000,
     run: async (ctx, input) => {

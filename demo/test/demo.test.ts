@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 async function login(user: string) {
-  const response = await demo.app.request('/login', { method: 'POST', body: new URLSearchParams({ user }) });
+  const response = await demo.app.request('/login', { method: 'POST', body: new URLSearchParams({ user }), headers: { origin: 'http://localhost' } });
   expect(response.status).toBe(303);
   return response.headers.get('set-cookie')!.split(';')[0]!;
 }
@@ -84,7 +84,7 @@ describe('demo server', () => {
   });
 
   it('refuses an unknown login', async () => {
-    const response = await demo.app.request('/login', { method: 'POST', body: new URLSearchParams({ user: 'root' }) });
+    const response = await demo.app.request('/login', { method: 'POST', body: new URLSearchParams({ user: 'root' }), headers: { origin: 'http://localhost' } });
     expect(response.status).toBe(400);
   });
 });
