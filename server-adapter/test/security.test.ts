@@ -19,7 +19,7 @@ describe('cross-site requests', () => {
     });
 
   it('refuses a POST from another site, by Origin or by Sec-Fetch-Site', async () => {
-    for (const headers of [{ origin: 'https://evil.example' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { origin: 'http://jobs.local.evil.example' }]) {
+    for (const headers of <Array<Record<string, string>>>[{ origin: 'https://evil.example' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { origin: 'http://jobs.local.evil.example' }]) {
       const response = await post(headers);
       expect(response.status).toBe(403);
       expect((await response.json()).error.code).toBe('cross_origin');
@@ -27,7 +27,7 @@ describe('cross-site requests', () => {
   });
 
   it('accepts the same host (whatever the scheme behind a proxy), a trusted origin, and callers that send no Origin', async () => {
-    for (const headers of [{ origin: 'http://jobs.local' }, { origin: 'https://jobs.local' }, { origin: 'https://admin.example.com' }, {}, { 'sec-fetch-site': 'same-origin' }]) {
+    for (const headers of <Array<Record<string, string>>>[{ origin: 'http://jobs.local' }, { origin: 'https://jobs.local' }, { origin: 'https://admin.example.com' }, {}, { 'sec-fetch-site': 'same-origin' }]) {
       expect((await post(headers)).status).toBe(202);
     }
   });
