@@ -49,6 +49,11 @@ export const JobEvent = Object.freeze({
   update: 'job-update',
   /** The resume point could not be replayed: drop local state; the current snapshots follow. */
   resync: 'resync',
+  /**
+   * Sent once the replay or the opening snapshots are out; its `id:` is the stream's
+   * position in the event log, so even a stream that carried nothing else resumes there.
+   */
+  ready: 'ready',
   /** Keep-alive; carries no `id:`, so it never moves the resume point. */
   heartbeat: 'heartbeat',
 } as const);

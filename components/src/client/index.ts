@@ -1,0 +1,18 @@
+export { createJobStatusClient } from './create-client.js';
+export { JobStatusError } from './job-status-error.js';
+export type {
+  ConnectionState,
+  CreateJobStatusClient,
+  EnqueueOptions,
+  JobListener,
+  JobListQuery,
+  JobScope,
+  JobStatusClient,
+  JobStatusClientOptions,
+  JobStatusClock,
+  JobStatusConnection,
+  JobStatusErrorType,
+  JobUpdate,
+  LogsOptions,
+  RequestOptions,
+} from './types.js';

@@ -1,0 +1,193 @@
+import type {
+  EnqueueResponse,
+  JobListResponse,
+  JobLogsResponse,
+  JobSnapshot,
+  JobState,
+  ListSort,
+} from '@job-status/protocol';
+import type { JobStatusError } from './job-status-error.js';
+
+/**
+ * How the client is connected right now.
+ *
+ * - `live`: the shared event stream is open and delivering.
+ * - `polling`: no usable stream (missing, failing, or buffered by a proxy); watched jobs
+ *   are fetched every `interval` while the stream is retried in the background.
+ * - `backoff`: polls failed three times in a row; waiting 10 s, doubling, at most 2 min.
+ * - `paused`: nothing to do: the page is hidden, nothing is watched, or every watched
+ *   job has finished. A new client starts here.
+ * - `offline`: the browser is offline, the server refused us (401/403; see
+ *   {@link JobStatusConnection.error}), or the client was closed.
+ */
+export type ConnectionState = 'live' | 'polling' | 'backoff' | 'paused' | 'offline';
+
+/**
+ * The client's connection, observable. Fires a plain `change` event whenever `state`
+ * or `error` changes.
+ *
+ * @example
+ * client.connection.addEventListener('change', () => badge.textContent = client.connection.state);
+ */
+export interface JobStatusConnection extends EventTarget {
+  /** The current state. */
+  readonly state: ConnectionState;
+  /**
+   * Why the client is not `live`, when it knows: the last failure (a poll that failed,
+   * a stream a proxy buffers, a 401/403 that stopped it). Null while all is well.
+   */
+  readonly error: JobStatusError | null;
+}
+
+/**
+ * Timers the client uses. Inject one in tests to drive polling, backoff, debounce and
+ * the hidden-page pause without waiting. Defaults to the global timers and `Date.now`.
+ */
+export interface JobStatusClock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Calls `callback` once after `ms` milliseconds; returns a handle for `clearTimeout`. */
+  setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a pending `setTimeout`; a handle that already fired is ignored. */
+  clearTimeout(handle: unknown): void;
+}
+
+/** Options of {@link createJobStatusClient}. Defaults are applied once, at creation. */
+export interface JobStatusClientOptions {
+  /**
+   * Where the middleware is mounted, e.g. `/api/admin/jobs` or an absolute URL.
+   * A trailing slash is ignored.
+   */
+  baseUrl: string;
+  /**
+   * Polling interval in milliseconds, used only while the stream is unavailable.
+   * Default 3000; values outside 2000–60000 are clamped. A longer minimum advertised by
+   * the server (`Job-Status-Min-Interval`) wins.
+   */
+  interval?: number;
+  /** The `fetch` to use. Default: the global `fetch`. */
+  fetch?: typeof fetch;
+  /**
+   * The `EventSource` constructor. Default: the global one. `null` disables the stream:
+   * the client only polls.
+   */
+  EventSource?: typeof EventSource | null;
+  /** Timers and time. Default: the global timers and `Date.now`. */
+  clock?: JobStatusClock;
+}
+
+/**
+ * What a watch listener hears.
+ *
+ * - `snapshot`: the job's newest known state (for `watchScope`, possibly a new job:
+ *   compare `job_id`).
+ * - `gone`: the job does not exist (any more) or the caller may not see it (a 404, or
+ *   absent from a `?ids=` answer). No more updates follow for it.
+ * - `empty`: `watchScope` only: no job of that kind and target exists yet.
+ * - `error`: the client stopped because the server refused it (401/403), or another
+ *   failure that retrying cannot fix. `error.status` tells which.
+ */
+export type JobUpdate =
+  | { type: 'snapshot'; snapshot: JobSnapshot }
+  | { type: 'gone'; jobId: string }
+  | { type: 'empty' }
+  | { type: 'error'; error: JobStatusError };
+
+/**
+ * Called with updates, at most once per job per animation frame (a microtask when no
+ * frame comes), always in order: an older snapshot never follows a newer one.
+ */
+export type JobListener = (update: JobUpdate) => void;
+
+/** Which jobs a {@link JobStatusClient.watchScope} follows: the newest of this pair. */
+export interface JobScope {
+  kind: string;
+  /** The target; null or absent means jobs of this kind without a target. */
+  target?: string | null;
+}
+
+/** Filters of {@link JobStatusClient.list}; all optional. */
+export interface JobListQuery {
+  state?: JobState;
+  kind?: string;
+  target?: string;
+  /** Page size; the server caps it. */
+  limit?: number;
+  /** `next_cursor` of the previous page. */
+  cursor?: string;
+  /** Default `created_desc`, newest first. */
+  sort?: ListSort;
+  /** Only these jobs (what polling uses). Unknown or hidden ids are simply absent. */
+  ids?: readonly string[];
+}
+
+/** Options every request method accepts. */
+export interface RequestOptions {
+  /** Aborts the request; the promise rejects with a `JobStatusError` of type `aborted`. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link JobStatusClient.enqueue}. */
+export interface EnqueueOptions extends RequestOptions {
+  /** What the job acts on, e.g. a peer name. */
+  target?: string | null;
+  /** Sent as `Idempotency-Key`: a repeated POST with the same key returns the first job. */
+  idempotencyKey?: string;
+}
+
+/** Options of {@link JobStatusClient.logs}. */
+export interface LogsOptions extends RequestOptions {
+  /** At most this many lines; the server caps it. */
+  limit?: number;
+}
+
+/**
+ * The browser side of job-status: one connection per client, however many jobs are
+ * watched. Framework-agnostic; the elements are built on it.
+ */
+export interface JobStatusClient {
+  /** The normalised base URL (no trailing slash). */
+  readonly baseUrl: string;
+  /** The effective polling interval in milliseconds, after clamping. */
+  readonly interval: number;
+  /** The connection state and its `change` event. */
+  readonly connection: JobStatusConnection;
+  /**
+   * Follows one job. The listener first hears the current snapshot (fetched at once, or
+   * from cache), then every change until the job is terminal, `gone`, or unsubscribed.
+   * Returns the unsubscribe function; the last unsubscribe closes the stream and clears
+   * every timer.
+   */
+  watch(jobId: string, listener: JobListener): () => void;
+  /**
+   * Follows the newest job of a kind and target, and switches to the next one when it
+   * is created. Hears `empty` while there is none. Returns the unsubscribe function.
+   */
+  watchScope(scope: JobScope, listener: JobListener): () => void;
+  /**
+   * Starts a job (`POST /`). Resolves with `{job_id, initial_status}` as soon as the job
+   * is queued; watchers of its scope hear it at once.
+   */
+  enqueue(kind: string, input?: unknown, options?: EnqueueOptions): Promise<EnqueueResponse>;
+  /** `GET /:id`. Rejects with a `JobStatusError` (status 404 when unknown). */
+  get(jobId: string, options?: RequestOptions): Promise<JobSnapshot>;
+  /** `GET /` with filters: history, newest first by default. */
+  list(query?: JobListQuery, options?: RequestOptions): Promise<JobListResponse>;
+  /** `GET /:id/logs`: lines after `after` (a line `seq`; default 0 = from the start). */
+  logs(jobId: string, after?: number, options?: LogsOptions): Promise<JobLogsResponse>;
+  /** `POST /:id/cancel`. Resolves with the snapshot; rejects with status 409 when terminal. */
+  cancel(jobId: string, options?: RequestOptions): Promise<JobSnapshot>;
+  /** The newest snapshot the client holds for a watched job, or undefined. */
+  peek(jobId: string): JobSnapshot | undefined;
+  /**
+   * Stops everything: closes the stream, clears timers, drops listeners. The state
+   * becomes `offline`. Request methods still work; watches after close are ignored.
+   */
+  close(): void;
+}
+
+/** The signature of `createJobStatusClient`. */
+export type CreateJobStatusClient = (options: JobStatusClientOptions) => JobStatusClient;
+
+/** What went wrong, by kind: no answer, an error status, an unreadable body, or aborted. */
+export type JobStatusErrorType = 'network' | 'http' | 'parse' | 'aborted';

@@ -1,0 +1,54 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { ConnectionState, JobStatusClient } from '../client/types.js';
+
+/**
+ * Mirrors a client's connection state (`live`, `polling`, `backoff`, `paused`,
+ * `offline`) into its host, re-rendering it on each change. Listens only while the host
+ * is connected.
+ *
+ * @example
+ * #connection = new ConnectionController(this);
+ * willUpdate() { this.#connection.client = this.client; }
+ * render() { return html`${this.#connection.state}`; }
+ */
+export class ConnectionController implements ReactiveController {
+  /** The client's current connection state; `paused` without a client. */
+  get state(): ConnectionState {
+    return this.#client?.connection.state ?? 'paused';
+  }
+
+  /** The client to observe. */
+  get client(): JobStatusClient | undefined {
+    return this.#client;
+  }
+  set client(client: JobStatusClient | undefined) {
+    if (client === this.#client) return;
+    this.#listen(false);
+    this.#client = client;
+    if (this.#connected) this.#listen(true);
+    this.#host.requestUpdate();
+  }
+
+  readonly #host: ReactiveControllerHost;
+  #client: JobStatusClient | undefined;
+  #connected = false;
+  readonly #onChange = () => this.#host.requestUpdate();
+
+  constructor(host: ReactiveControllerHost) {
+    (this.#host = host).addController(this);
+  }
+
+  hostConnected(): void {
+    this.#connected = true;
+    this.#listen(true);
+  }
+
+  hostDisconnected(): void {
+    this.#connected = false;
+    this.#listen(false);
+  }
+
+  #listen(on: boolean) {
+    this.#client?.connection[on ? 'addEventListener' : 'removeEventListener']('change', this.#onChange);
+  }
+}

@@ -1,0 +1,270 @@
+import { isTerminalState } from '@job-status/protocol';
+import type { JobSnapshot, JobState, ListSort } from '@job-status/protocol';
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { JobStatusError } from '../client/job-status-error.js';
+import type { JobStatusClient } from '../client/types.js';
+
+/** The filters and order of a {@link JobListController}. */
+export interface JobListFilters {
+  state?: JobState | null;
+  kind?: string | null;
+  target?: string | null;
+  sort?: ListSort | null;
+  /** Page size; the server caps it. */
+  limit?: number | null;
+}
+
+/** Options of {@link JobListController}. */
+export interface JobListControllerOptions {
+  /**
+   * Whether the admin is reading: while true, a refresh does not add, remove or reorder
+   * rows (new jobs are only counted in `newCount`); row contents still update.
+   */
+  holding?: () => boolean;
+}
+
+const newest = (jobs: JobSnapshot[]) => jobs.reduce((max, job) => (job.created_at > max ? job.created_at : max), '');
+
+/**
+ * One page of job history, kept live: the page is fetched again every `interval`
+ * milliseconds (sequentially, never two at a time, not while the page is hidden), and
+ * every busy row is followed through the client's shared stream in between. Filters,
+ * sort and page survive refreshes; pagination follows the server's cursors, so a page
+ * does not shift when new jobs arrive.
+ *
+ * Rows are stable while the admin reads: when `paused`, nothing on screen changes; while
+ * `holding()` says the admin is scrolled, a refresh only updates rows in place. New jobs
+ * are counted in `newCount` until {@link JobListController.showLatest} is called.
+ *
+ * @example
+ * #list = new JobListController(this, { holding: () => this.scrollTop > 0 });
+ * willUpdate() { this.#list.follow(this.client, { kind: this.kind }, 5000); }
+ * render() { return repeat(this.#list.rows, (job) => job.job_id, row); }
+ */
+export class JobListController implements ReactiveController {
+  /** The rows shown, in order. */
+  get rows(): JobSnapshot[] {
+    const data = this.#frozen ?? this.#data;
+    return (this.#ids ?? []).flatMap((id) => data.get(id) ?? []);
+  }
+  /** True until the first page has arrived. */
+  get loading(): boolean {
+    return this.#ids === null;
+  }
+  /** True while a page is being fetched. */
+  refreshing = false;
+  /** The last fetch failure, cleared by the next success. */
+  error: JobStatusError | null = null;
+  /** Page number, from 0. */
+  get page(): number {
+    return this.#page;
+  }
+  get hasNext(): boolean {
+    return this.#nextCursor !== null;
+  }
+  get hasPrevious(): boolean {
+    return this.#page > 0;
+  }
+  /** Jobs newer than every row shown that the last refresh found but did not add. */
+  get newCount(): number {
+    const shown = new Set(this.#ids);
+    const since = newest(this.rows);
+    return this.#latest.filter((id) => !shown.has(id) && (this.#data.get(id)?.created_at ?? '') > since).length;
+  }
+  /** True when the fetched page differs from the rows shown (membership or order). */
+  get stale(): boolean {
+    return this.#latest.join() !== (this.#ids ?? []).join();
+  }
+
+  /** While true, the rows shown do not change at all; refreshes go on, to count new jobs. */
+  get paused(): boolean {
+    return this.#frozen !== null;
+  }
+  set paused(paused: boolean) {
+    if (paused === this.paused) return;
+    this.#frozen = paused ? new Map(this.#data) : null;
+    if (!paused) this.showLatest();
+    this.#host.requestUpdate();
+  }
+
+  readonly #host: ReactiveControllerHost;
+  readonly #holding: () => boolean;
+  #client: JobStatusClient | undefined;
+  #filters = '';
+  #query: JobListFilters = {};
+  #interval = 0;
+  #ids: string[] | null = null;
+  #latest: string[] = [];
+  #data = new Map<string, JobSnapshot>();
+  #frozen: Map<string, JobSnapshot> | null = null;
+  #cursors: (string | null)[] = [null];
+  #page = 0;
+  #nextCursor: string | null = null;
+  #watches = new Map<string, () => void>();
+  #generation = 0;
+  #abort: AbortController | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #connected = false;
+
+  constructor(host: ReactiveControllerHost, options: JobListControllerOptions = {}) {
+    (this.#host = host).addController(this);
+    this.#holding = options.holding ?? (() => false);
+  }
+
+  /**
+   * Shows the page of `filters` from `client`, refreshed every `interval` ms (0: never).
+   * New filters or a new client start again from the first page; the same ones do
+   * nothing.
+   */
+  follow(client: JobStatusClient | undefined, filters: JobListFilters, interval: number): void {
+    const key = JSON.stringify(filters);
+    const changed = client !== this.#client || key !== this.#filters;
+    this.#client = client;
+    this.#filters = key;
+    this.#query = filters;
+    if (changed) {
+      this.#cursors = [null];
+      this.#page = 0;
+      if (this.#connected) void this.#load(true);
+    }
+    if (interval !== this.#interval) {
+      this.#interval = interval;
+      if (this.#connected && !this.refreshing) this.#schedule();
+    }
+  }
+
+  /** Fetches the current page now; resolves when it is shown (or held back). */
+  refresh(): Promise<void> {
+    return this.#load(false);
+  }
+
+  /** Goes to the next page, if there is one. */
+  next(): Promise<void> {
+    if (this.#nextCursor === null) return Promise.resolve();
+    this.#cursors[++this.#page] = this.#nextCursor;
+    return this.#load(true);
+  }
+
+  /** Goes to the previous page, if there is one. */
+  previous(): Promise<void> {
+    if (!this.#page) return Promise.resolve();
+    this.#page--;
+    return this.#load(true);
+  }
+
+  /** Shows the rows as last fetched: new jobs at the top, finished ones gone. */
+  showLatest(): void {
+    if (this.#frozen) this.#frozen = new Map(this.#data);
+    this.#ids = this.#latest;
+    this.#sync();
+    this.#host.requestUpdate();
+  }
+
+  hostConnected(): void {
+    this.#connected = true;
+    document.addEventListener('visibilitychange', this.#onVisibility);
+    void this.#load(this.#ids === null);
+  }
+
+  hostDisconnected(): void {
+    this.#connected = false;
+    document.removeEventListener('visibilitychange', this.#onVisibility);
+    this.#generation++;
+    this.#abort?.abort();
+    clearTimeout(this.#timer);
+    for (const stop of this.#watches.values()) stop();
+    this.#watches.clear();
+    this.refreshing = false;
+  }
+
+  readonly #onVisibility = () => {
+    if (!document.hidden && this.#connected) void this.#load(false);
+  };
+
+  /** Fetches the current page. `navigated`: the admin asked for it, so it is shown as is. */
+  async #load(navigated: boolean): Promise<void> {
+    const client = this.#client;
+    clearTimeout(this.#timer);
+    if (!client || !this.#connected) return;
+    const generation = ++this.#generation;
+    this.#abort?.abort();
+    const abort = (this.#abort = new AbortController());
+    this.refreshing = true;
+    this.#host.requestUpdate();
+    const { state, kind, target, sort, limit } = this.#query;
+    try {
+      const answer = await client.list(
+        {
+          ...(state ? { state } : {}),
+          ...(kind ? { kind } : {}),
+          ...(target ? { target } : {}),
+          ...(sort ? { sort } : {}),
+          ...(limit ? { limit } : {}),
+          ...(this.#cursors[this.#page] ? { cursor: this.#cursors[this.#page]! } : {}),
+        },
+        { signal: abort.signal },
+      );
+      if (generation !== this.#generation) return;
+      for (const job of answer.jobs) this.#take(job);
+      this.#latest = answer.jobs.map((job) => job.job_id);
+      this.#nextCursor = answer.next_cursor;
+      this.error = null;
+      if (navigated || this.#ids === null) {
+        this.#frozen &&= new Map(this.#data);
+        this.#ids = this.#latest;
+      } else if (!this.paused && !this.#holding()) {
+        this.#ids = this.#latest;
+      }
+    } catch (error) {
+      if (generation !== this.#generation) return;
+      this.error = error as JobStatusError;
+    }
+    this.refreshing = false;
+    this.#sync();
+    this.#schedule();
+    this.#host.requestUpdate();
+  }
+
+  #schedule() {
+    clearTimeout(this.#timer);
+    if (!this.#connected || this.#interval <= 0) return;
+    this.#timer = setTimeout(() => (document.hidden ? this.#schedule() : void this.#load(false)), this.#interval);
+  }
+
+  /** Keeps the newest snapshot of each job. */
+  #take(job: JobSnapshot) {
+    const known = this.#data.get(job.job_id);
+    if (!known || known.seq <= job.seq) this.#data.set(job.job_id, job);
+  }
+
+  /** Follows every busy job on screen or just fetched; forgets the rest. */
+  #sync() {
+    const wanted = new Set([...(this.#ids ?? []), ...this.#latest]);
+    for (const id of this.#data.keys()) if (!wanted.has(id)) this.#data.delete(id);
+    for (const [id, stop] of this.#watches) {
+      if (!wanted.has(id) || !this.#busy(id)) {
+        stop();
+        this.#watches.delete(id);
+      }
+    }
+    const client = this.#client;
+    if (!client || !this.#connected) return;
+    for (const id of wanted) {
+      if (this.#watches.has(id) || !this.#busy(id)) continue;
+      this.#watches.set(
+        id,
+        client.watch(id, (update) => {
+          if (update.type !== 'snapshot') return;
+          this.#take(update.snapshot);
+          if (isTerminalState(update.snapshot.state)) this.#sync();
+          this.#host.requestUpdate();
+        }),
+      );
+    }
+  }
+
+  #busy(id: string) {
+    const job = this.#data.get(id);
+    return !!job && !isTerminalState(job.state);
+  }
+}

@@ -1,0 +1,266 @@
+import { JOB_STATES, LIST_SORTS } from '@job-status/protocol';
+import type { JobSnapshot, JobState, ListSort } from '@job-status/protocol';
+import { html, nothing } from 'lit';
+import type { PropertyValues, TemplateResult } from 'lit';
+import { property } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
+import { ClockController } from '../../controllers/clock-controller.js';
+import { ConnectionController } from '../../controllers/connection-controller.js';
+import { JobListController } from '../../controllers/job-list-controller.js';
+import { ClientElement } from '../../internal/client-element.js';
+import { durationOf, durationTime, relativeTime } from '../../internal/job-times.js';
+import { progressBar } from '../../internal/progress-bar.js';
+import { stateBadge } from '../../internal/state-badge.js';
+import { sharedStyles } from '../../styles/shared.styles.js';
+import { tokenStyles } from '../../styles/tokens.styles.js';
+import { jobListStrings } from './job-list.strings.js';
+import type { JobListStrings } from './job-list.strings.js';
+import { jobListStyles } from './job-list.styles.js';
+
+type Indicator = 'live' | 'polling' | 'reconnecting' | 'offline' | 'paused';
+const INDICATOR_STATE = { live: 'success', polling: 'warning', reconnecting: 'failed', offline: 'failed', paused: 'idle' } as const;
+const SORT_LABELS = { created_desc: 'sortCreatedDesc', created_asc: 'sortCreatedAsc', updated_desc: 'sortUpdatedDesc' } as const;
+
+/**
+ * The live dashboard of jobs: label, kind, target, state, progress, who started it,
+ * when, and how long it took. Filters (state, kind, target), sort and page survive every
+ * refresh. Rows are keyed by job, so a refresh moves nothing that did not change, and
+ * focus stays where it was.
+ *
+ * New jobs appear at the top, unless the admin is reading: while the list is paused
+ * (the "Pause live updates" toggle, or the `paused` attribute) or scrolled (its top edge
+ * above the viewport, or its own scroller scrolled), they are counted on an "N new jobs"
+ * button that shows them when pressed. While paused, no row changes at all.
+ *
+ * Busy rows update live through the shared stream; the page itself is fetched again
+ * every `refresh-interval` milliseconds to find new jobs.
+ *
+ * @tagname job-list
+ * @summary Live, filterable, paginated history of jobs.
+ *
+ * @csspart base - Everything.
+ * @csspart toolbar - Filters, sort, indicators and the pause toggle.
+ * @csspart connection - The connection indicator (live, polling, reconnecting, offline, paused).
+ * @csspart refreshing - The refreshing indicator, visible while a page is fetched.
+ * @csspart pause - The "Pause live updates" toggle.
+ * @csspart new-jobs - The "N new jobs" button.
+ * @csspart table - The table.
+ * @csspart row - Each row; it carries `data-state`.
+ * @csspart badge - The state badge in a row.
+ * @csspart bar - The progress bar in a row.
+ * @csspart pagination - Previous / page / next.
+ * @csspart error - "Could not load the jobs", when a fetch failed.
+ *
+ * @cssproperty --job-status-list-max-height - Height after which the table scrolls inside the list. Default: none.
+ * @cssproperty --job-status-surface - And every other `--job-status-*` token of `<job-status>`.
+ *
+ * @example
+ * <job-list base-url="/api/admin/jobs" detail-href="/admin/jobs/{id}" page-size="25"></job-list>
+ */
+export class JobListElement extends ClientElement {
+  static override styles = [tokenStyles, sharedStyles, jobListStyles];
+
+  /** Only jobs in this state. */
+  @property() state: JobState | null = null;
+
+  /** Only jobs of this kind. */
+  @property() kind: string | null = null;
+
+  /** Only jobs on this target. */
+  @property() target: string | null = null;
+
+  /** Order: `created_desc` (default, newest first), `created_asc` or `updated_desc`. */
+  @property() sort: ListSort | null = null;
+
+  /** Rows per page. Default 20; the server caps it. */
+  @property({ type: Number, attribute: 'page-size' }) pageSize = 20;
+
+  /** Milliseconds between refreshes of the page. Default 5000; 0 stops them. */
+  @property({ type: Number, attribute: 'refresh-interval' }) refreshInterval = 5000;
+
+  /** Where a row's label links to, with `{id}` for the job id, e.g. `/admin/jobs/{id}`. */
+  @property({ attribute: 'detail-href' }) detailHref: string | null = null;
+
+  /** Live updates paused: no row changes; new jobs are only counted. */
+  @property({ type: Boolean, reflect: true }) paused = false;
+
+  /** Texts to use instead of the defaults; any subset of {@link JobListStrings}. */
+  @property({ attribute: false }) strings: Partial<JobListStrings> = {};
+
+  /** The rows shown, in order. */
+  get jobs(): JobSnapshot[] {
+    return this.#list.rows;
+  }
+
+  readonly #list = new JobListController(this, { holding: () => this.paused || this.#scrolled() });
+  readonly #connection = new ConnectionController(this);
+  readonly #clock = new ClockController(this);
+  #announcement = '';
+  #announceRows = false;
+  #indicator: Indicator | null = null;
+  #newCount = 0;
+  #focused: Element | null = null;
+
+  /** Fetches the current page now; resolves once it is shown (or, while reading, counted). */
+  refresh(): Promise<void> {
+    return this.#list.refresh();
+  }
+
+  /** Shows the jobs held back while paused or scrolled, at the top. */
+  showNewJobs(): void {
+    this.#list.showLatest();
+    this.renderRoot.querySelector('table')?.focus();
+  }
+
+  #scrolled() {
+    const scroller = this.renderRoot.querySelector('.scroller');
+    return !!scroller?.scrollTop || this.getBoundingClientRect().top < 0;
+  }
+
+  get #strings(): JobListStrings {
+    return { ...jobListStrings, ...this.strings };
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    const client = this.activeClient;
+    this.#connection.client = client;
+    this.#list.paused = this.paused;
+    this.#list.follow(
+      client,
+      { state: this.state, kind: this.kind, target: this.target, sort: this.sort, limit: this.pageSize },
+      this.refreshInterval,
+    );
+    const s = this.#strings;
+    const list = this.#list;
+    // Durations of running jobs tick every second; relative times need less.
+    this.#clock.interval = list.rows.some((job) => job.state === 'running') ? 1000 : 30_000;
+    const c = this.#connection.state;
+    const indicator: Indicator = this.paused
+      ? 'paused'
+      : list.error || c === 'backoff'
+        ? 'reconnecting'
+        : c === 'polling' || c === 'offline'
+          ? c
+          : 'live';
+    const announce: string[] = [];
+    if (this.#indicator && indicator !== this.#indicator) announce.push(s.connection(indicator));
+    this.#indicator = indicator;
+    const fresh = list.newCount;
+    if (fresh > this.#newCount) announce.push(s.newJobs(fresh));
+    this.#newCount = fresh;
+    if (this.#announceRows && !list.refreshing) {
+      announce.push(s.showing(list.rows.length));
+      this.#announceRows = false;
+    }
+    if (announce.length) this.#announcement = announce.join('. ');
+    this.#focused = this.shadowRoot?.activeElement ?? null;
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
+    // A row moved by a reorder loses focus in the move: give it back.
+    const focused = this.#focused;
+    if (focused && this.shadowRoot!.activeElement !== focused) {
+      if (focused.isConnected) (focused as HTMLElement).focus({ preventScroll: true });
+      else this.renderRoot.querySelector('table')?.focus({ preventScroll: true });
+    }
+  }
+
+  #filter(name: 'state' | 'kind' | 'target' | 'sort') {
+    return (event: Event) => {
+      const value = (event.target as HTMLInputElement | HTMLSelectElement).value.trim();
+      (this as Record<string, unknown>)[name] = value || null;
+      this.#announceRows = true;
+    };
+  }
+
+  #go(next: boolean) {
+    return () => {
+      const list = this.#list;
+      if (next ? !list.hasNext : !list.hasPrevious) return;
+      this.#announceRows = true;
+      void (next ? list.next() : list.previous());
+    };
+  }
+
+  protected override render(): TemplateResult {
+    const s = this.#strings;
+    const list = this.#list;
+    const indicator = this.#indicator ?? 'live';
+    const rows = list.rows;
+    const fresh = this.#newCount;
+    return html`<div part="base" class="base">
+      <div part="toolbar" class="toolbar">
+        <label
+          >${s.filterState}
+          <select @change=${this.#filter('state')}>
+            <option value="" ?selected=${!this.state}>${s.allStates}</option>
+            ${JOB_STATES.map((state) => html`<option value=${state} ?selected=${this.state === state}>${s[state]}</option>`)}
+          </select></label
+        >
+        <label>${s.filterKind} <input type="search" .value=${this.kind ?? ''} @change=${this.#filter('kind')} /></label>
+        <label>${s.filterTarget} <input type="search" .value=${this.target ?? ''} @change=${this.#filter('target')} /></label>
+        <label
+          >${s.sort}
+          <select @change=${this.#filter('sort')}>
+            ${LIST_SORTS.map(
+              (sort) => html`<option value=${sort} ?selected=${(this.sort ?? 'created_desc') === sort}>${s[SORT_LABELS[sort]]}</option>`,
+            )}
+          </select></label
+        >
+        <div class="status">
+          <svg part="refreshing" class="refreshing ${list.refreshing ? 'on' : ''}" viewBox="0 0 16 16" fill="none"
+            stroke="currentColor" stroke-width="2" aria-hidden="true"><title>${s.refreshing}</title>
+            <path class="spin" d="M8 2a6 6 0 1 0 6 6"/></svg>
+          <span part="connection" class="connection" data-connection=${indicator} data-state=${INDICATOR_STATE[indicator]}
+            ><span class="dot"></span>${s.connection(indicator)}</span
+          >
+          <button part="pause" type="button" aria-pressed=${this.paused ? 'true' : 'false'} @click=${() => (this.paused = !this.paused)}>
+            ${s.pause}
+          </button>
+        </div>
+      </div>
+      ${fresh ? html`<button part="new-jobs" class="new-jobs" type="button" @click=${this.showNewJobs}>${s.newJobs(fresh)}</button>` : nothing}
+      ${list.error ? html`<p part="error" class="error">${s.loadFailed} ${s.loadFailedHint}</p>` : nothing}
+      <div class="scroller">
+        <table part="table" tabindex="-1">
+          <caption class="vh">${s.caption}</caption>
+          <thead>
+            <tr>
+              ${[s.colLabel, s.colKind, s.colTarget, s.colState, s.colProgress, s.colActor, s.colStarted, s.colDuration].map(
+                (name) => html`<th scope="col">${name}</th>`,
+              )}
+            </tr>
+          </thead>
+          <tbody>
+            ${repeat(rows, (job) => job.job_id, (job) => this.#row(job, s))}
+          </tbody>
+        </table>
+      </div>
+      ${list.loading ? html`<p class="muted">${s.loading}</p>` : rows.length ? nothing : html`<p>${s.noJobs}</p>`}
+      <nav part="pagination" aria-label=${s.pagination}>
+        <button type="button" aria-disabled=${list.hasPrevious ? 'false' : 'true'} @click=${this.#go(false)}>${s.previousPage}</button>
+        <span>${s.pageNumber(list.page + 1)}</span>
+        <button type="button" aria-disabled=${list.hasNext ? 'false' : 'true'} @click=${this.#go(true)}>${s.nextPage}</button>
+      </nav>
+      <div role="status" class="vh">${this.#announcement}</div>
+    </div>`;
+  }
+
+  #row(job: JobSnapshot, s: JobListStrings) {
+    const now = this.#clock.now;
+    const href = this.detailHref?.replaceAll('{id}', encodeURIComponent(job.job_id));
+    const empty = html`<span aria-hidden="true">${s.none}</span>`;
+    return html`<tr part="row" data-state=${job.state} data-job-id=${job.job_id}>
+      <th scope="row">${href ? html`<a href=${href}>${job.label}</a>` : job.label}</th>
+      <td>${job.kind}</td>
+      <td>${job.target ?? empty}</td>
+      <td>${stateBadge(job.state, s[job.state])}</td>
+      <td>${progressBar(job, { ...s, progress: `${s.progress}: ${job.label}` })}</td>
+      <td>${job.actor ?? empty}</td>
+      <td>${job.started_at ? relativeTime(job.started_at, now, s) : empty}</td>
+      <td>${durationTime(durationOf(job, now), s)}</td>
+    </tr>`;
+  }
+}

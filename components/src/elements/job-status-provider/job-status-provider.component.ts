@@ -1,0 +1,97 @@
+import { provide } from '@lit/context';
+import { css, html, LitElement } from 'lit';
+import type { PropertyValues, TemplateResult } from 'lit';
+import { property } from 'lit/decorators.js';
+import { createJobStatusClient } from '../../client/create-client.js';
+import type { JobStatusClient } from '../../client/types.js';
+import { jobStatusClientContext } from '../../internal/context.js';
+
+/**
+ * Gives every job-status element inside it one shared client, so a page holds a single
+ * connection however many tiles it shows. It renders only its children.
+ *
+ * The client is created on connect (from `base-url` and `interval`), re-created when
+ * either changes, and closed on disconnect, unless the page passed its own `client`.
+ *
+ * @tagname job-status-provider
+ * @summary One shared job-status client for every element inside it.
+ *
+ * @slot - The page content with job-status elements anywhere inside it.
+ *
+ * @example
+ * <job-status-provider base-url="/api/admin/jobs">
+ *   <job-trigger kind="sync.push" target="peer-a"><button>Push</button></job-trigger>
+ *   <job-list></job-list>
+ * </job-status-provider>
+ */
+export class JobStatusProviderElement extends LitElement {
+  static override styles = css`
+    :host {
+      display: contents;
+    }
+  `;
+
+  /** Where the job-status middleware is mounted, e.g. `/api/admin/jobs`. */
+  @property({ attribute: 'base-url' }) baseUrl: string | null = null;
+
+  /**
+   * Polling interval in milliseconds, used only while the event stream is unavailable.
+   * Default 3000; the client clamps it to 2000–60000.
+   */
+  @property({ type: Number }) interval: number | null = null;
+
+  /**
+   * The client to provide, set by the page instead of `base-url` (e.g. one it shares
+   * with its own code). A client set this way is never closed by the provider.
+   */
+  @property({ attribute: false })
+  get client(): JobStatusClient | undefined {
+    return this.#given ?? this.#own;
+  }
+  set client(client: JobStatusClient | undefined) {
+    this.#given = client;
+    this.#sync();
+  }
+
+  @provide({ context: jobStatusClientContext })
+  private provided: JobStatusClient | undefined;
+
+  #given: JobStatusClient | undefined;
+  #own: JobStatusClient | undefined;
+  #ownKey = '';
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#sync();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#sync();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('baseUrl') || changed.has('interval')) this.#sync();
+  }
+
+  /**
+   * Keeps the provider's own client in line with its settings: created while connected
+   * with a `base-url` and no client from the page, re-created when the settings change,
+   * closed otherwise.
+   */
+  #sync() {
+    const key = !this.#given && this.isConnected && this.baseUrl ? `${this.baseUrl} ${this.interval}` : '';
+    if (key !== this.#ownKey) {
+      this.#own?.close();
+      this.#own = key
+        ? createJobStatusClient({ baseUrl: this.baseUrl!, ...(this.interval ? { interval: this.interval } : {}) })
+        : undefined;
+      this.#ownKey = key;
+    }
+    if (this.provided !== this.client) this.provided = this.client;
+  }
+
+  protected override render(): TemplateResult {
+    return html`<slot></slot>`;
+  }
+}

@@ -1,0 +1,50 @@
+import { consume } from '@lit/context';
+import { LitElement } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import type { JobStatusClient } from '../client/types.js';
+import { jobStatusClientContext } from './context.js';
+import { defaultClient } from './default-client.js';
+
+/**
+ * What every element that talks to the server shares: where its client comes from,
+ * and the theme switch. Not registered; not exported.
+ */
+export class ClientElement extends LitElement {
+  /**
+   * Where the job-status middleware is mounted, e.g. `/api/admin/jobs`. Needed only
+   * outside a `<job-status-provider>` (or to reach another server than the provider's):
+   * every element with the same `base-url` shares one client and one connection.
+   */
+  @property({ attribute: 'base-url' }) baseUrl: string | null = null;
+
+  /**
+   * A client to use instead of the provider's or the shared default, e.g. one the app
+   * created with `createJobStatusClient()` for its own code. Property only.
+   */
+  @property({ attribute: false }) client: JobStatusClient | undefined;
+
+  /** Forces the `light` or `dark` theme; by default the element follows the system setting. */
+  @property({ reflect: true }) theme: 'light' | 'dark' | undefined;
+
+  @consume({ context: jobStatusClientContext, subscribe: true })
+  @state()
+  private providedClient: JobStatusClient | undefined;
+
+  /**
+   * The client in use: `client`, else the provider's (unless `base-url` names another
+   * server), else the shared default client of `base-url`.
+   */
+  protected get activeClient(): JobStatusClient | undefined {
+    const provided = this.providedClient;
+    const base = this.baseUrl?.replace(/\/+$/, '');
+    if (this.client) return this.client;
+    if (provided && (!base || provided.baseUrl === base)) return provided;
+    return base ? defaultClient(base) : undefined;
+  }
+
+  protected override firstUpdated(): void {
+    if (!this.activeClient) {
+      console.warn(`job-status: <${this.localName}> has no server: set base-url, or place it inside <job-status-provider>`);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import type { JobSnapshot } from '@job-status/protocol';
+import { html, nothing } from 'lit';
+import type { TemplateResult } from 'lit';
+import type { JobStatusStrings } from './strings.js';
+
+/** A `<time>`: relative text, the ISO time in `datetime`, the absolute time on hover. */
+export const relativeTime = (iso: string, now: number, strings: JobStatusStrings): TemplateResult => {
+  const date = new Date(iso);
+  return html`<time datetime=${iso} title=${strings.formatAbsolute(date)}>${strings.formatRelative(date, now)}</time>`;
+};
+
+/** Milliseconds from start to finish, or to `now` while the job runs; null before it starts. */
+export const durationOf = (snapshot: JobSnapshot, now: number): number | null =>
+  snapshot.started_at
+    ? Math.max(0, (snapshot.finished_at ? Date.parse(snapshot.finished_at) : now) - Date.parse(snapshot.started_at))
+    : null;
+
+/** A duration as `<time datetime="PT…S">`, or nothing. */
+export const durationTime = (ms: number | null, strings: JobStatusStrings): TemplateResult | typeof nothing =>
+  ms === null ? nothing : html`<time datetime="PT${(ms / 1000).toFixed(3)}S">${strings.formatDuration(ms)}</time>`;
+
+/** Queued, started and finished times, and the duration, as a description list. */
+export function jobTimes(snapshot: JobSnapshot, now: number, strings: JobStatusStrings): TemplateResult {
+  const row = (term: string, iso: string | null) =>
+    iso ? html`<div><dt>${term}</dt><dd>${relativeTime(iso, now, strings)}</dd></div>` : nothing;
+  const duration = durationOf(snapshot, now);
+  return html`<dl part="times" class="times">
+    ${row(strings.queuedAt, snapshot.created_at)} ${row(strings.startedAt, snapshot.started_at)}
+    ${row(strings.finishedAt, snapshot.finished_at)}
+    ${duration === null
+      ? nothing
+      : html`<div><dt>${strings.duration}</dt><dd>${durationTime(duration, strings)}</dd></div>`}
+  </dl>`;
+}
