@@ -13,8 +13,8 @@ import { defineDemoJobs } from './jobs.js';
 import { pageRoutes } from './pages/routes.js';
 import { loadSettings } from './settings.js';
 
-/** The elements' self-contained bundle, built by `npm run build -w @job-status/elements`. */
-const ELEMENTS = fileURLToPath(new URL('../../components/dist/bundled', import.meta.url));
+/** The elements' single-file bundle (`job-status-elements.js`), built by `npm run build -w @job-status/elements`. */
+const ELEMENTS = fileURLToPath(new URL('../../components/dist', import.meta.url));
 const PUBLIC = fileURLToPath(new URL('../public', import.meta.url));
 /** Scripts and styles from this origin only; nothing inline, no framing. */
 const CSP = {

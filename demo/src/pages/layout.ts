@@ -29,8 +29,9 @@ export function layout({ title, user, current, body }: LayoutOptions) {
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>${title} · Example admin</title>
+    <link rel="icon" href="data:," />
     <link rel="stylesheet" href="/assets/demo.css" />
-    <script type="module" src="/assets/elements/index.js"></script>
+    <script type="module" src="/assets/elements/job-status-elements.js"></script>
     <script type="module" src="/assets/demo.js"></script>
   </head>
   <body>

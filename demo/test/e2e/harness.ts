@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+
+const DEMO = fileURLToPath(new URL('../..', import.meta.url));
+export const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+
+/**
+ * The demo server as a user runs it (`src/main.ts`), in its own process, so a test can
+ * kill it and start it again on the same port and data folder.
+ */
+export class DemoServer {
+  readonly dataDir = mkdtempSync(join(tmpdir(), 'job-status-e2e-'));
+  port = 0;
+  #child: ChildProcess | null = null;
+  output = '';
+
+  constructor(readonly delayScale = 0.3) {}
+
+  get url() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts the server (on the port it had before, after a restart) and waits until it listens. */
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/main.ts'], {
+      cwd: DEMO,
+      env: {
+        ...process.env,
+        PORT: String(this.port),
+        DATA_DIR: this.dataDir,
+        DEMO_DELAY_SCALE: String(this.delayScale),
+        DEMO_FAILURE_RATE: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.#child = child;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the demo did not start:\n${this.output}`)), 20_000);
+      const onData = (chunk: Buffer) => {
+        this.output += chunk.toString();
+        const match = /on http:\/\/localhost:(\d+)/.exec(this.output.slice(-400));
+        if (match) {
+          this.port = Number(match[1]);
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the demo exited with ${code}:\n${this.output}`));
+      });
+    });
+    child.removeAllListeners('exit');
+  }
+
+  /** Kills the server at once, as a crash would: no cleanup runs. */
+  async kill(): Promise<void> {
+    const child = this.#child;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+    this.#child = null;
+  }
+
+  async stop(): Promise<void> {
+    await this.kill();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+}
+
+/** Signs in through the login form, as a person would. */
+export async function signIn(page: Page, url: string, user: 'admin' | 'viewer') {
+  await page.goto(`${url}/login`);
+  await page.getByLabel(user, { exact: true }).check();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForLoadState('domcontentloaded');
+}
+
+/** Collects uncaught page errors and console errors so a test can assert there were none. */
+export function watchErrors(page: Page) {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  return errors;
+}
