@@ -32,6 +32,9 @@ export class DemoServer {
       cwd: DEMO,
       env: {
         ...process.env,
+        // The embedded default, as `npm start` runs on a fresh machine: SQLite, no other service.
+        DATABASE_URL: '',
+        REDIS_URL: '',
         PORT: String(this.port),
         DATA_DIR: this.dataDir,
         DEMO_DELAY_SCALE: String(this.delayScale),
