@@ -23,5 +23,6 @@ try {
 const sources = Math.max(newest(join(components, 'src')), newest(fileURLToPath(new URL('../../protocol/src/', import.meta.url))));
 if (built < sources) {
   console.log('Building the elements bundle…');
-  execSync('npm run build -w @job-status/elements --silent', { stdio: 'inherit', cwd: join(components, '..') });
+  // The elements' type declarations need the protocol's, so the protocol builds first.
+  execSync('npm run build --silent -w @job-status/protocol -w @job-status/elements', { stdio: 'inherit', cwd: join(components, '..') });
 }
