@@ -40,7 +40,7 @@ try {
 
   // A failed verification with its hint.
   await page.goto(`${server.url}/admin/dedalus`);
-  await page.getByLabel('API key').fill('bad-key');
+  await page.locator('#api-key').fill('bad-key');
   await page.getByRole('button', { name: 'Save API key' }).click();
   await waitState('#save-tile', ['failed']);
   await shot(page, 'dedalus-failed');

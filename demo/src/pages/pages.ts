@@ -81,7 +81,7 @@ export function syncPage(user: DemoUser, peers: PeerView[]) {
                   <button type="submit">Push now</button>
                 </job-trigger>
               </form>
-              <job-status id="push-${peer.name}" kind="sync.push" target="${peer.name}" details-href="${DETAILS}" empty-message="Not pushed yet">
+              <job-status id="push-${peer.name}" kind="sync.push" target="${peer.name}" label="Push to ${peer.name}" details-href="${DETAILS}" empty-message="Not pushed yet">
                 ${fallback(lastPush, 'Not pushed yet')}
               </job-status>
             </div>
@@ -93,7 +93,7 @@ export function syncPage(user: DemoUser, peers: PeerView[]) {
                 </job-trigger>
                 <label class="check"><input type="checkbox" name="allow_unsigned" /> allow unsigned</label>
               </form>
-              <job-status id="pull-${peer.name}" kind="sync.pull" target="${peer.name}" details-href="${DETAILS}" empty-message="Not pulled yet">
+              <job-status id="pull-${peer.name}" kind="sync.pull" target="${peer.name}" label="Pull from ${peer.name}" details-href="${DETAILS}" empty-message="Not pulled yet">
                 ${fallback(lastPull, 'Not pulled yet')}
               </job-status>
             </div>
@@ -132,7 +132,7 @@ export function dedalusPage(user: DemoUser, view: { hasKey: boolean; verifiedAt:
               <button type="submit">Verify connection</button>
             </job-trigger>
           </form>
-          <job-status id="verify-tile" kind="dedalus.verify" details-href="${DETAILS}" empty-message="Not verified yet">
+          <job-status id="verify-tile" kind="dedalus.verify" label="Verify Dedalus connection" details-href="${DETAILS}" empty-message="Not verified yet">
             ${fallback(view.lastVerify, 'Not verified yet')}
           </job-status>
         </section>
