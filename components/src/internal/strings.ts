@@ -58,6 +58,21 @@ export interface JobStatusStrings {
 
 const locale = () => globalThis.document?.documentElement.lang || undefined;
 const num = (n: number) => n.toLocaleString(locale());
+
+/**
+ * One formatter per locale and kind: building an `Intl` formatter costs far more than
+ * using one, and a page of running tiles formats times on every tick.
+ */
+const formatters = new Map<string, Intl.RelativeTimeFormat | Intl.DateTimeFormat>();
+function cached<T extends Intl.RelativeTimeFormat | Intl.DateTimeFormat>(kind: string, make: (locale?: string) => T): T {
+  const lang = locale();
+  const key = `${kind}:${lang ?? ''}`;
+  let formatter = formatters.get(key) as T | undefined;
+  if (!formatter) formatters.set(key, (formatter = make(lang)));
+  return formatter;
+}
+const relativeFormat = () => cached('relative', (lang) => new Intl.RelativeTimeFormat(lang, { numeric: 'auto' }));
+const absoluteFormat = () => cached('absolute', (lang) => new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'medium' }));
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['second', 60],
   ['minute', 60],
@@ -105,14 +120,14 @@ export const jobStatusStrings: Readonly<JobStatusStrings> = Object.freeze({
     return h ? `${h} h ${m} min` : m ? `${m} min ${s % 60} s` : `${s} s`;
   },
   formatRelative: (date: Date, now: number) => {
-    const format = new Intl.RelativeTimeFormat(locale(), { numeric: 'auto' });
+    const format = relativeFormat();
     let value = (date.getTime() - now) / 1000;
     if (Math.abs(value) < 10) return format.format(0, 'second');
     let i = 0;
     while (Math.abs(value) >= UNITS[i]![1]) value /= UNITS[i++]![1];
     return format.format(Math.round(value), UNITS[i]![0]);
   },
-  formatAbsolute: (date: Date) => date.toLocaleString(locale(), { dateStyle: 'medium', timeStyle: 'medium' }),
+  formatAbsolute: (date: Date) => absoluteFormat().format(date),
   viewDetails: 'View details',
   announce: (label: string, state: string, detail: string | null) =>
     `${label ? `${label}: ` : ''}${state}${detail ? `. ${detail}` : ''}`,

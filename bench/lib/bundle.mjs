@@ -1,0 +1,44 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { rollup } from 'rollup';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import esbuild from 'rollup-plugin-esbuild';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const COMPONENTS_SRC = `${ROOT}components/src/`;
+const VIRTUAL = '\0bench-entry';
+
+/** Every element's registration module (`elements/<name>/<name>.ts`) that exists now, relative to components/src. */
+export function elementEntries() {
+  const dir = `${COMPONENTS_SRC}elements/`;
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(`${dir}${entry.name}/${entry.name}.ts`))
+    .map((entry) => `elements/${entry.name}/${entry.name}.ts`);
+}
+
+/**
+ * Bundles modules of components/src (paths relative to it) into one self-contained ES
+ * module, the way a page would ship it: sources through esbuild, Lit's production build,
+ * every export kept, optionally minified with terser.
+ */
+export async function bundle(files, { minify = true } = {}) {
+  const code = files.map((file) => `export * from ${JSON.stringify(`${COMPONENTS_SRC}${file}`)};\nimport ${JSON.stringify(`${COMPONENTS_SRC}${file}`)};`).join('\n');
+  const build = await rollup({
+    input: VIRTUAL,
+    onwarn: () => undefined,
+    plugins: [
+      { name: 'entry', resolveId: (id) => (id === VIRTUAL ? id : null), load: (id) => (id === VIRTUAL ? code : null) },
+      nodeResolve({ exportConditions: ['source', 'browser', 'production'] }),
+      esbuild({ target: 'es2022', tsconfig: `${ROOT}tsconfig.json` }),
+      ...(minify ? [terser({ ecma: 2022, module: true, compress: { passes: 2 } })] : []),
+    ],
+  });
+  try {
+    const { output } = await build.generate({ format: 'es', inlineDynamicImports: true });
+    return output[0].code;
+  } finally {
+    await build.close();
+  }
+}
