@@ -8,9 +8,13 @@ import { secureHeaders } from 'hono/secure-headers';
 import { createJobStatus } from '@job-status/hono';
 import type { JobStatusLogger } from '@job-status/hono';
 import { sqliteStore } from '@job-status/hono/sqlite';
+import { bullmqSource } from '@job-status/hono/bullmq';
+import { postgresStore } from '@job-status/hono/postgres';
+import { redisBus } from '@job-status/hono/redis';
 import { loadSecret, sessions } from './auth.js';
 import { defineDemoJobs } from './jobs.js';
 import { pageRoutes } from './pages/routes.js';
+import { DEMO_QUEUE, REPORT_KINDS } from './reports.js';
 import { loadSettings } from './settings.js';
 
 /** The elements' single-file bundle (`job-status-elements.js`), built by `npm run build -w @job-status/elements`. */
@@ -38,6 +42,16 @@ export interface DemoOptions {
   failureRate?: number;
   heartbeatMs?: number;
   logger?: JobStatusLogger;
+  /**
+   * Run as one of several instances: jobs in PostgreSQL, changes over Redis, and reports
+   * built by a BullMQ worker (`src/worker.ts`). Without it, one process with SQLite.
+   */
+  cluster?: {
+    databaseUrl: string;
+    redisUrl: string;
+    /** Unique per instance; a stable one lets a restart recover its own jobs at once. */
+    instanceId?: string;
+  };
 }
 
 /** The demo admin app: the job middleware at /api/admin/jobs, sessions, and pages. */
@@ -45,13 +59,22 @@ export function createDemoApp(options: DemoOptions) {
   mkdirSync(options.dataDir, { recursive: true });
   const auth = sessions(loadSecret(options.dataDir));
   const settings = loadSettings(options.dataDir);
+  const { cluster } = options;
   const jobs = createJobStatus({
-    store: sqliteStore({ path: join(options.dataDir, 'jobs.db') }),
+    ...(cluster
+      ? {
+          store: postgresStore({ connectionString: cluster.databaseUrl, ...(options.logger ? { logger: options.logger } : {}) }),
+          bus: redisBus({ url: cluster.redisUrl, ...(options.logger ? { logger: options.logger } : {}) }),
+          ...(cluster.instanceId ? { instanceId: cluster.instanceId } : {}),
+        }
+      : { store: sqliteStore({ path: join(options.dataDir, 'jobs.db') }) }),
     authorize: (c) => auth.authorize(c),
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
   defineDemoJobs(jobs, { delayScale: options.delayScale ?? 1, failureRate: options.failureRate ?? 0.1, settings });
+  const reports = cluster ? bullmqSource({ queue: DEMO_QUEUE, connection: cluster.redisUrl, kinds: REPORT_KINDS, ...(options.logger ? { logger: options.logger } : {}) }) : null;
+  reports?.attach(jobs);
 
   const app = new Hono();
   app.use('*', secureHeaders({ contentSecurityPolicy: CSP, referrerPolicy: 'same-origin' }));
@@ -62,5 +85,13 @@ export function createDemoApp(options: DemoOptions) {
   app.use('/assets/*', serveStatic({ root: PUBLIC, rewriteRequestPath: (path) => path.replace(/^\/assets/, '') }));
   app.route('/', pageRoutes({ jobs, auth, settings }));
 
-  return { app, jobs, settings, close: () => jobs.close() };
+  return {
+    app,
+    jobs,
+    settings,
+    close: async () => {
+      await jobs.close();
+      await reports?.close();
+    },
+  };
 }

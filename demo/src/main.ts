@@ -13,9 +13,17 @@ for (const [name, value] of Object.entries({ PORT: port, DEMO_DELAY_SCALE: delay
   }
 }
 
-const demo = createDemoApp({ dataDir, delayScale, failureRate });
+// Both set: run as one of several instances (PostgreSQL + Redis). Otherwise SQLite, no other service.
+const { DATABASE_URL, REDIS_URL, INSTANCE_ID } = process.env;
+const cluster = DATABASE_URL && REDIS_URL ? { databaseUrl: DATABASE_URL, redisUrl: REDIS_URL, ...(INSTANCE_ID ? { instanceId: INSTANCE_ID } : {}) } : undefined;
+if (!cluster && (DATABASE_URL || REDIS_URL)) {
+  console.log(`job-status demo: only ${DATABASE_URL ? 'DATABASE_URL' : 'REDIS_URL'} is set; set both to use PostgreSQL and Redis. Using SQLite.`);
+}
+
+const demo = createDemoApp({ dataDir, delayScale, failureRate, ...(cluster ? { cluster } : {}) });
 const server = serve({ fetch: demo.app.fetch, port }, (info) => {
-  console.log(`job-status demo on http://localhost:${info.port} (data in ${dataDir})`);
+  const where = cluster ? `PostgreSQL + Redis, instance ${INSTANCE_ID ?? '(random id)'}` : `data in ${dataDir}`;
+  console.log(`job-status demo on http://localhost:${info.port} (${where})`);
 });
 
 let stopping = false;

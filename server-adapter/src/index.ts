@@ -63,6 +63,10 @@ export function createJobStatus<P extends Principal = Principal>(options: JobSta
   };
   const heartbeatMs = positive(options.heartbeatMs, 15_000, 'heartbeatMs');
   const logger = options.logger ?? jsonLineLogger;
+  const instanceId = options.instanceId ?? crypto.randomUUID();
+  if (typeof instanceId !== 'string' || !instanceId || instanceId.length > 200) {
+    throw new TypeError('job-status: instanceId must be text of 1 to 200 characters, unique among the processes that share a store');
+  }
   const store = options.store ?? memoryStore();
   const bus = options.bus ?? memoryBus();
   const registry = new JobRegistry({
@@ -74,6 +78,8 @@ export function createJobStatus<P extends Principal = Principal>(options: JobSta
     maxTextLength: limits.maxTextLength,
     closeTimeoutMs: positive(options.closeTimeoutMs, 10_000, 'closeTimeoutMs'),
     onSettled: options.onSettled,
+    instanceId,
+    ownerHeartbeatMs: positive(options.ownerHeartbeatMs, 5000, 'ownerHeartbeatMs'),
   });
   const epoch = registry.ready.then((opened) => opened.epoch);
   epoch.catch(() => undefined);

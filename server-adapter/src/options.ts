@@ -71,6 +71,18 @@ export interface JobStatusOptions<P extends Principal = Principal> {
   logger?: JobStatusLogger;
   /** Called once for every job that settles, after its terminal state is stored. */
   onSettled?: (snapshot: JobSnapshot) => void | Promise<void>;
+  /**
+   * This process's owner id: the jobs it runs carry it, and its heartbeats in the store keep
+   * other instances from recovering them. Must be unique among live processes sharing a
+   * store. A stable id (a pod or host name) lets a restarted instance recover the jobs its
+   * previous life left at once, instead of after the heartbeat lapses. Default: random.
+   */
+  instanceId?: string;
+  /**
+   * How often this process writes its heartbeat to the store, in milliseconds. Another
+   * instance recovers this one's busy jobs after 3 missed beats. Default 5 000.
+   */
+  ownerHeartbeatMs?: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<JobStatusLimits> = Object.freeze({

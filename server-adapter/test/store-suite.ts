@@ -123,6 +123,60 @@ export function storeBehaviour(name: string, make: () => JobStore | Promise<JobS
       expect(await store.readEvents(a3.seq + 1, 100)).toBeNull();
     }));
 
+    it('never changes a finished job again', withStore(async (store) => {
+      const a = await store.save(jobFixture({ state: 'running' }), { durable: true });
+      const done = await store.save(finished(a, 'failed', new Date().toISOString()), { durable: true });
+      await expect(store.save({ ...done, state: 'success', error: null }, { durable: true })).rejects.toMatchObject({ code: 'already_finished' });
+      await expect(store.save({ ...done, phase: 'late' }, { durable: false })).rejects.toMatchObject({ code: 'already_finished' });
+      expect(await store.get(a.job_id)).toEqual(done);
+      expect(await store.head()).toBe(done.seq);
+    }));
+
+    it('tells live owners from silent ones by their heartbeats', withStore(async (store) => {
+      const [a, b] = [`a-${crypto.randomUUID()}`, `b-${crypto.randomUUID()}`];
+      await store.beat(a);
+      await store.beat(b);
+      expect((await store.liveOwners(60_000)).filter((o) => o === a || o === b).sort()).toEqual([a, b].sort());
+      await store.release(b);
+      expect(await store.liveOwners(60_000)).not.toContain(b);
+      await new Promise((r) => setTimeout(r, 30));
+      // A beat older than the lapse no longer counts; a fresh beat does again.
+      expect(await store.liveOwners(1)).not.toContain(a);
+      await store.beat(a);
+      expect(await store.liveOwners(60_000)).toContain(a);
+    }));
+
+    it('lets a busy job be claimed only from an owner that is silent, absent or the claimant itself', withStore(async (store) => {
+      const [alive, silent, me] = [`alive-${crypto.randomUUID()}`, `silent-${crypto.randomUUID()}`, `me-${crypto.randomUUID()}`];
+      await store.beat(alive);
+      await store.beat(me);
+      const ownedByAlive = await store.save(jobFixture({ state: 'running', owner: alive }), { durable: true });
+      const ownedBySilent = await store.save(jobFixture({ state: 'running', owner: silent }), { durable: true });
+      const ownerless = await store.save(jobFixture({ owner: null }), { durable: true });
+      const mine = await store.save(jobFixture({ state: 'running', owner: me }), { durable: true });
+      const over = await store.save(finished(await store.save(jobFixture({ owner: silent }), { durable: true }), 'success', new Date().toISOString()), { durable: true });
+      const head = await store.head();
+
+      expect(await store.claim(ownedByAlive.job_id, me, 60_000)).toBeNull();
+      expect(await store.claim(ownedBySilent.job_id, me, 60_000)).toEqual({ ...ownedBySilent, owner: me });
+      // Once claimed, the job belongs to a live owner: a second claimant gets nothing.
+      expect(await store.claim(ownedBySilent.job_id, alive, 60_000)).toBeNull();
+      expect((await store.claim(ownerless.job_id, me, 60_000))?.owner).toBe(me);
+      expect((await store.claim(mine.job_id, me, 60_000))?.owner).toBe(me);
+      expect(await store.claim(over.job_id, me, 60_000)).toBeNull();
+      expect(await store.claim(crypto.randomUUID(), me, 60_000)).toBeNull();
+      await store.release(alive);
+      expect((await store.claim(ownedByAlive.job_id, me, 60_000))?.owner).toBe(me);
+      // Claiming writes no event and keeps each job's seq.
+      expect(await store.head()).toBe(head);
+      expect((await store.get(ownedBySilent.job_id))).toMatchObject({ owner: me, seq: ownedBySilent.seq });
+      // The owner that lost the job can no longer write it; the new owner can.
+      await expect(store.save({ ...ownedBySilent, phase: 'late' }, { durable: true })).rejects.toMatchObject({ code: 'not_owner' });
+      await expect(store.save({ ...ownedBySilent, phase: 'late' }, { durable: false })).rejects.toMatchObject({ code: 'not_owner' });
+      expect(await store.head()).toBe(head);
+      expect((await store.save({ ...ownedBySilent, owner: me, phase: 'taken over' }, { durable: true })).seq).toBe(head + 1);
+    }));
+
     it('prunes old finished jobs with their logs and events, keeps busy ones, and caps the event log', withStore(async (store) => {
       const old = await store.save(jobFixture(), { durable: true });
       await store.appendLog(old.job_id, { seq: 1, ts: old.created_at, level: 'info', message: 'old' });

@@ -68,4 +68,13 @@ export interface JobDefinition<Input = unknown> {
   /** A job still running after this many milliseconds fails with code `timeout`. Default: none. */
   timeoutMs?: number;
   run(ctx: JobContext, input: Input): Promise<JobOutcome | void> | JobOutcome | void;
+  /**
+   * For kinds whose work runs elsewhere (a queue's worker, see `bullmqSource`) and that
+   * `run` only hands over and follows: picks such a job up again when the process that
+   * followed it stopped (its heartbeat lapsed), from wherever the job is now. Called on
+   * another process, with the job still `running`; `resumed.logs` is how many log lines
+   * the job already has. Without `resume`, such a job is finished `failed` with code
+   * `interrupted`, which is right for work that ran inside the stopped process.
+   */
+  resume?(ctx: JobContext, input: Input, resumed: { logs: number }): Promise<JobOutcome | void> | JobOutcome | void;
 }

@@ -7,7 +7,7 @@ import { publicSnapshot } from '../stores/store.js';
 import { SORT_COLUMNS, encodeCursor } from '../stores/cursor.js';
 import type { JobStore, ListQuery, StoredJob } from '../stores/store.js';
 import { createContext } from './context.js';
-import type { JobDefinition, JobOutcome, StandardSchema } from './definition.js';
+import type { JobContext, JobDefinition, JobOutcome, StandardSchema } from './definition.js';
 
 export interface EnqueueOptions {
   /** What the job acts on, e.g. a peer name. */
@@ -31,7 +31,19 @@ export interface RegistryOptions {
   maxTextLength: number;
   closeTimeoutMs: number;
   onSettled?: ((snapshot: JobSnapshot) => void | Promise<void>) | undefined;
+  /** Owner id of this process; unique among the processes that share the store. */
+  instanceId: string;
+  /** How often this process tells the store it is alive, in milliseconds. */
+  ownerHeartbeatMs: number;
 }
+
+/**
+ * An owner that missed this many heartbeats is taken for dead: its busy jobs are recovered.
+ * Three tolerates one slow beat without declaring a live process dead.
+ */
+export const LAPSE_BEATS = 3;
+/** On start, owners heard from within this long are left to the periodic check (a day, as stores forget owners). */
+const KNOWN_OWNER_MS = 24 * 60 * 60_000;
 
 /** A job this process runs, from enqueue to its terminal state. */
 interface LiveJob {
@@ -56,6 +68,8 @@ interface LiveJob {
 }
 
 const INTERRUPTED_HINT = 'The server restarted while this job was in progress. Nothing is running now: run the action again.';
+/** What the run of a live job calls: the definition's `run`, or its `resume` for an adopted job. */
+type Handler = (ctx: JobContext, input: unknown) => Promise<JobOutcome | void> | JobOutcome | void;
 
 /**
  * Runs jobs and keeps their state: numbers every change through the store, publishes it
@@ -71,6 +85,10 @@ export class JobRegistry {
   readonly #pendingKeys = new Map<string, Promise<JobSnapshot>>();
   readonly #unsubscribe: () => void;
   #retentionTimer: ReturnType<typeof setInterval> | null = null;
+  #ownerTimer: ReturnType<typeof setInterval> | null = null;
+  /** Since when this process's beats reach the store without a failure; null after a failure. */
+  #beatingSince: number | null = null;
+  #recovering: Promise<void> | null = null;
   #closed = false;
   /** Resolves once the store is open and left-over jobs are recovered. */
   readonly ready: Promise<{ epoch: string }>;
@@ -87,33 +105,105 @@ export class JobRegistry {
 
   async #start() {
     const opened = await this.#options.store.open();
-    await this.#recover();
+    await this.#options.store.beat(this.#options.instanceId);
+    this.#beatingSince = Date.now();
+    await this.#recover(true);
     await this.prune();
     const every = Math.min(Math.max(this.#options.retentionMs / 10, 1000), 10 * 60_000);
     this.#retentionTimer = setInterval(() => void this.prune(), every);
     this.#retentionTimer.unref?.();
+    this.#ownerTimer = setInterval(() => void this.#beat(), this.#options.ownerHeartbeatMs);
+    this.#ownerTimer.unref?.();
     return opened;
   }
 
-  /** Finishes, as `failed` with code `interrupted`, every job a dead process left busy. */
-  async #recover() {
-    for (const job of await this.#options.store.listBusy()) {
-      if (this.#live.has(job.job_id)) continue;
-      const now = new Date().toISOString();
-      const saved = await this.#options.store.save(
-        {
-          ...job,
-          state: 'failed',
-          finished_at: now,
-          updated_at: now,
-          message: job.state === 'queued' ? 'The server restarted before this job started.' : 'The server restarted while this job was running.',
-          error: { code: 'interrupted', message: 'The job was interrupted by a server restart.', hint: INTERRUPTED_HINT },
-        },
-        { durable: true },
-      );
-      this.#publish(saved);
-      this.#settled(saved);
+  /**
+   * Tells the store this process is alive, then looks for jobs whose owner stopped. Only
+   * after this process's own beats have reached the store for a whole lapse: after a
+   * store outage every owner's last beat looks old, and the others need that long to beat
+   * again before their silence means anything.
+   */
+  async #beat() {
+    if (this.#closed) return;
+    try {
+      await this.#options.store.beat(this.#options.instanceId);
+      this.#beatingSince ??= Date.now();
+    } catch (error) {
+      if (this.#beatingSince !== null) this.#internal(error);
+      this.#beatingSince = null;
+      return;
     }
+    if (Date.now() - this.#beatingSince < this.#lapseMs || this.#recovering) return;
+    this.#recovering = this.#recover(false)
+      .catch((error) => this.#internal(error))
+      .finally(() => (this.#recovering = null));
+  }
+
+  get #lapseMs() {
+    return LAPSE_BEATS * this.#options.ownerHeartbeatMs;
+  }
+
+  /**
+   * Takes over the busy jobs whose owner stopped beating (on start, also the jobs this
+   * very owner id left behind in a previous life, and jobs without an owner). A job of a
+   * kind that runs elsewhere and can be followed again (`resume`) is adopted; any other is
+   * finished as `failed` with code `interrupted`. Jobs of live owners are never touched.
+   */
+  async #recover(starting: boolean) {
+    const { store, instanceId } = this.#options;
+    // On start, this process has not yet beaten for a lapse: it spares every owner that
+    // beat at all lately (it may be coming back from the same outage), and takes only the
+    // jobs of owners that stopped on purpose (their heartbeat is gone). A store that one
+    // process uses at a time has no other live owner: everything busy is left over.
+    const alone = starting && store.exclusive === true;
+    const [busy, spared] = await Promise.all([store.listBusy(), alone ? [] : store.liveOwners(starting ? KNOWN_OWNER_MS : this.#lapseMs)]);
+    const spare = new Set(spared);
+    const lapseMs = alone ? 0 : this.#lapseMs;
+    for (const job of busy) {
+      if (this.#live.has(job.job_id) || this.#closed) continue;
+      // A job of this owner id that is not live here is only left over on start; later it is one being created.
+      if (job.owner === instanceId ? !starting : job.owner !== null && spare.has(job.owner)) continue;
+      try {
+        const claimed = await store.claim(job.job_id, instanceId, lapseMs);
+        if (!claimed) continue;
+        const definition = this.#kinds.get(claimed.kind);
+        if (definition?.resume) await this.#adopt(claimed, definition);
+        else await this.#interrupt(claimed, job.owner === instanceId || job.owner === null);
+      } catch (error) {
+        // One job that cannot be recovered now must not stop the others (or the start).
+        this.#internal(error);
+      }
+    }
+  }
+
+  async #interrupt(job: StoredJob, restarted: boolean) {
+    const now = new Date().toISOString();
+    const who = restarted ? 'The server restarted' : 'The server running this job stopped';
+    const error = restarted ? 'The job was interrupted by a server restart.' : 'The job was interrupted: the server running it stopped answering.';
+    const saved = await this.#options.store.save(
+      {
+        ...job,
+        state: 'failed',
+        finished_at: now,
+        updated_at: now,
+        message: job.state === 'queued' ? `${who} before this job started.` : `${who} while this job was running.`,
+        error: { code: 'interrupted', message: error, hint: INTERRUPTED_HINT },
+      },
+      { durable: true },
+    );
+    this.#publish(saved);
+    this.#settled(saved);
+  }
+
+  /** Follows a job again whose follower stopped, from where it is now (see `JobDefinition.resume`). */
+  async #adopt(job: StoredJob, definition: JobDefinition<any>) {
+    let logs = 0;
+    for (let page; (page = await this.#options.store.readLogs(job.job_id, logs, 1000)).length; ) logs = page.at(-1)!.seq;
+    const live = this.#liveJob(job, definition);
+    live.logSeq = logs;
+    this.#live.set(job.job_id, live);
+    this.#options.logger.info({ event: 'job.adopted', job_id: job.job_id, kind: job.kind }, 'job adopted after its follower stopped');
+    void this.#run(live, (ctx, input) => definition.resume!(ctx, input, { logs }));
   }
 
   /** Removes terminal jobs older than the retention window, with their logs and events. */
@@ -167,7 +257,15 @@ export class JobRegistry {
     const created = (async () => {
       await this.ready;
       const existing = await this.#options.store.findByIdempotencyKey(key);
-      return existing ? this.#readable(existing) : this.#create(kind, definition, input, options, key);
+      if (existing) return this.#readable(existing);
+      try {
+        return await this.#create(kind, definition, input, options, key);
+      } catch (error) {
+        // Another instance made the job with this key at the same moment: answer with it.
+        const made = error instanceof JobStatusError ? null : await this.#options.store.findByIdempotencyKey(key);
+        if (made) return this.#readable(made);
+        throw error;
+      }
     })();
     this.#pendingKeys.set(key, created);
     try {
@@ -201,12 +299,24 @@ export class JobRegistry {
       actor: options.actor ?? null,
       input,
       idempotency_key: key,
-      owner: null,
+      owner: this.#options.instanceId,
     };
     const saved = await this.#options.store.save(draft, { durable: true });
+    const live = this.#liveJob(saved, definition);
+    this.#live.set(saved.job_id, live);
+    this.#publish(saved);
+    let queue = this.#queues.get(kind);
+    if (!queue) this.#queues.set(kind, (queue = []));
+    queue.push(saved.job_id);
+    // The work runs after the caller has its answer.
+    setTimeout(() => this.#pump(kind), 0);
+    return publicSnapshot(saved);
+  }
+
+  #liveJob(saved: StoredJob, definition: JobDefinition<any>): LiveJob {
     let markDone!: () => void;
     const done = new Promise<void>((resolve) => (markDone = resolve));
-    const live: LiveJob = {
+    return {
       definition,
       draft: saved,
       saved,
@@ -220,14 +330,6 @@ export class JobRegistry {
       done,
       markDone,
     };
-    this.#live.set(saved.job_id, live);
-    this.#publish(saved);
-    let queue = this.#queues.get(kind);
-    if (!queue) this.#queues.set(kind, (queue = []));
-    queue.push(saved.job_id);
-    // The work runs after the caller has its answer.
-    setTimeout(() => this.#pump(kind), 0);
-    return publicSnapshot(saved);
   }
 
   #pump(kind: string) {
@@ -239,7 +341,7 @@ export class JobRegistry {
     }
   }
 
-  async #run(live: LiveJob) {
+  async #run(live: LiveJob, handler: Handler = (ctx, input) => live.definition.run(ctx, input)) {
     const { kind } = live.draft;
     const { definition, controller } = live;
     this.#running.set(kind, (this.#running.get(kind) ?? 0) + 1);
@@ -254,10 +356,11 @@ export class JobRegistry {
               error: { code: 'timeout', message: `The job did not finish within ${seconds} s.`, hint: 'Try again; if it keeps timing out, check that the target is reachable and not overloaded.' },
             });
           }, definition.timeoutMs);
-    const startedAt = new Date().toISOString();
+    // An adopted job keeps the time it first started.
+    const startedAt = live.draft.started_at ?? new Date().toISOString();
     void this.#update(live, { state: 'running', started_at: startedAt }, true);
     try {
-      const outcome = (await definition.run(createContext(live.draft, controller.signal, this.#contextSink(live)), live.draft.input)) as JobOutcome | void;
+      const outcome = (await handler(createContext(live.draft, controller.signal, this.#contextSink(live)), live.draft.input)) as JobOutcome | void;
       const warning = live.warnings.at(-1);
       await this.#finish(live, warning === undefined ? 'success' : 'warning', {
         message: outcome?.message ?? warning ?? null,
@@ -320,8 +423,26 @@ export class JobRegistry {
         live.saved = saved;
         this.#publish(saved);
       })
-      .catch((error) => this.#internal(error));
+      .catch((error) => {
+        if (error instanceof JobStatusError && (error.code === 'already_finished' || error.code === 'not_owner')) this.#lost(live, error);
+        else this.#internal(error);
+      });
     return live.chain;
+  }
+
+  /**
+   * Another process claimed (and maybe finished) this job while this one's heartbeat did
+   * not reach the store for longer than the lapse: it took the silence for death. The
+   * store refuses this process's writes from then on; it stops the handler and lets the
+   * job go.
+   */
+  #lost(live: LiveJob, error: JobStatusError) {
+    if (this.#live.get(live.draft.job_id) !== live) return;
+    live.finished = true;
+    live.controller.abort(new Error('taken over'));
+    this.#live.delete(live.draft.job_id);
+    live.markDone();
+    this.#options.logger.error({ job_id: live.draft.job_id, err: error.message }, 'job-status: another process took over this job; stopped running it here');
   }
 
   async #finish(live: LiveJob, state: TerminalJobState, fields: { message: string | null; error?: JobError; result?: unknown }) {
@@ -340,8 +461,14 @@ export class JobRegistry {
       },
       true,
     );
-    this.#live.delete(live.draft.job_id);
-    this.#settled(live.saved);
+    // The store did not take the outcome (it is unreachable): keep the job and try again,
+    // rather than leave it `running` in the store while nothing runs it.
+    for (let wait = 1000; !isTerminalState(live.saved.state) && this.#live.get(live.draft.job_id) === live && !this.#closed; wait = Math.min(wait * 2, 30_000)) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      await this.#update(live, {}, true);
+    }
+    if (this.#live.get(live.draft.job_id) === live) this.#live.delete(live.draft.job_id);
+    if (isTerminalState(live.saved.state)) this.#settled(live.saved);
   }
 
   #settled(job: StoredJob) {
@@ -479,6 +606,7 @@ export class JobRegistry {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#retentionTimer) clearInterval(this.#retentionTimer);
+    if (this.#ownerTimer) clearInterval(this.#ownerTimer);
     await this.ready.catch(() => undefined);
     // Queued jobs will not start now; the next start recovers them as interrupted.
     for (const queue of this.#queues.values()) {
@@ -493,7 +621,10 @@ export class JobRegistry {
     clearTimeout(timer);
     for (const live of this.#live.values()) live.controller.abort(new Error('closing'));
     await Promise.all([...this.#live.values()].map((live) => live.chain));
+    await this.#recovering;
     this.#unsubscribe();
+    // Stopping on purpose: whatever this process leaves busy may be recovered at once.
+    await this.#options.store.release(this.#options.instanceId).catch((error) => this.#internal(error));
     await this.#options.store.close();
   }
 }

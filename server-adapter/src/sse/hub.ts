@@ -3,6 +3,7 @@ import { JobEvent, formatEventId, parseEventId } from '@job-status/protocol';
 import type { JobBus } from '../buses/bus.js';
 import { JobStatusError } from '../errors.js';
 import type { JobStore } from '../stores/store.js';
+import { EventFeed } from './event-feed.js';
 import { encodeFrame } from './frame.js';
 import { SseSession, matchesFilter } from './session.js';
 import type { StreamFilter } from './session.js';
@@ -51,17 +52,24 @@ export class SseHub<P> {
   readonly #sessions = new Set<SseSession<P>>();
   readonly #unsubscribe: () => void;
   readonly #heartbeat: ReturnType<typeof setInterval>;
+  readonly #feed: EventFeed;
+  /** Resolves with the epoch once the feed knows where the log stands; retried after a failure. */
+  #starting: Promise<string> | null = null;
   #epoch: string | null = null;
 
   constructor(options: SseHubOptions<P>) {
     this.#options = options;
-    void options.epoch.then((epoch) => (this.#epoch = epoch), () => undefined);
+    // Streams get the log in order and without holes, whatever the bus did on the way.
+    this.#feed = new EventFeed(options.store, (seq, snapshot) => this.#broadcast(seq, snapshot), () => this.#resyncAll());
+    this.#ready().catch(() => undefined);
     this.#unsubscribe = options.bus.subscribe((message) => {
-      if (message.type === 'job') this.#broadcast(message.snapshot);
+      if (message.type === 'job') this.#feed.offer(message.snapshot);
     });
     const beat = encoder.encode(encodeFrame({ event: JobEvent.heartbeat, data: JSON.stringify({ interval_ms: options.heartbeatMs }) }));
     this.#heartbeat = setInterval(() => {
       for (const session of this.#sessions) if (!session.pending) session.send(beat);
+      // What the bus lost (an outage) reaches streams from the store within one interval.
+      if (this.#sessions.size) void this.#feed.sync().catch(() => undefined);
     }, options.heartbeatMs);
     this.#heartbeat.unref?.();
   }
@@ -87,7 +95,7 @@ export class SseHub<P> {
     if (options.lastEventId !== null && !resumeFrom) {
       throw new JobStatusError(400, 'invalid_last_event_id', 'Last-Event-ID: expected an event id this server sent, such as "a1b2c3-42"');
     }
-    const epoch = await this.#options.epoch;
+    const epoch = await this.#ready();
     const session = new SseSession<P>(options.principal, callerId, options.filter, this.#options.maxBufferedBytes, (s) => this.#remove(s));
     this.#add(session);
     options.signal?.addEventListener('abort', () => session.close('disconnected'), { once: true });
@@ -107,13 +115,23 @@ export class SseHub<P> {
       // Live events that the replay or the snapshots already covered are dropped.
       const pending = session.pending ?? [];
       session.pending = null;
-      session.send(encodeFrame({ event: 'ready', id: formatEventId({ epoch, seq: position }), data: '{}' }));
+      session.send(encodeFrame({ event: JobEvent.ready, id: formatEventId({ epoch, seq: position }), data: '{}' }));
       for (const [seq, chunk] of pending) if (seq > position) session.send(chunk);
     } catch (error) {
       session.abort('replay-failed');
       throw error;
     }
     return session.readable;
+  }
+
+  #ready(): Promise<string> {
+    if (this.#epoch !== null) return Promise.resolve(this.#epoch);
+    return (this.#starting ??= this.#options.epoch
+      .then(async (epoch) => {
+        await this.#feed.start();
+        return (this.#epoch = epoch);
+      })
+      .finally(() => (this.#starting = null)));
   }
 
   /** Sends the stored events after `after`; returns the last seq covered, or null when they are gone. */
@@ -139,7 +157,7 @@ export class SseHub<P> {
     }
   }
 
-  #broadcast(snapshot: JobSnapshot) {
+  #broadcast(seq: number, snapshot: JobSnapshot) {
     if (this.#epoch === null || !this.#sessions.size) return;
     let chunk: Uint8Array | null = null;
     const seen = new Set<SseSession<P>>();
@@ -149,14 +167,19 @@ export class SseHub<P> {
         if (seen.has(session)) continue;
         seen.add(session);
         if (!this.#carries(session, snapshot)) continue;
-        chunk ??= updateFrame(this.#epoch!, snapshot.seq, snapshot);
-        session.deliver(snapshot.seq, chunk);
+        chunk ??= updateFrame(this.#epoch!, seq, snapshot);
+        session.deliver(seq, chunk);
       }
     };
     offer(this.#byJob.get(snapshot.job_id));
     offer(this.#byKind.get(snapshot.kind));
     if (snapshot.target !== null) offer(this.#byTarget.get(snapshot.target));
     offer(this.#unfiltered);
+  }
+
+  /** Events this hub still owed were pruned: every stream reconnects and resumes (or resyncs). */
+  #resyncAll() {
+    for (const session of [...this.#sessions]) session.close('resync');
   }
 
   #carries(session: SseSession<P>, snapshot: JobSnapshot) {

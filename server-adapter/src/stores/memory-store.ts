@@ -1,8 +1,8 @@
 import type { JobLogLine } from '@job-status/protocol';
-import { TERMINAL_STATES } from '@job-status/protocol';
+import { TERMINAL_STATES, isTerminalState } from '@job-status/protocol';
 import { SORT_COLUMNS, decodeCursor, encodeCursor } from './cursor.js';
 import { newEpoch } from './epoch.js';
-import { publicSnapshot } from './store.js';
+import { publicSnapshot, refusal } from './store.js';
 import type {
   JobStore,
   ListPage,
@@ -25,6 +25,7 @@ export function memoryStore(): JobStore {
 }
 
 class MemoryStore implements JobStore {
+  readonly exclusive = true;
   #epoch = newEpoch();
   #jobs = new Map<string, StoredJob>();
   #byKey = new Map<string, string>();
@@ -33,12 +34,16 @@ class MemoryStore implements JobStore {
   #seq = 0;
   /** Every event with seq <= this was pruned. */
   #prunedThrough = 0;
+  /** Owner → time of its last beat (ms since the epoch). */
+  #beats = new Map<string, number>();
 
   async open() {
     return { epoch: this.#epoch };
   }
 
   async save(job: UnnumberedJob): Promise<StoredJob> {
+    const refused = refusal(this.#jobs.get(job.job_id), job);
+    if (refused) throw refused;
     const stored: StoredJob = { ...job, seq: ++this.#seq };
     this.#jobs.set(stored.job_id, stored);
     if (stored.idempotency_key) this.#byKey.set(stored.idempotency_key, stored.job_id);
@@ -133,6 +138,29 @@ class MemoryStore implements JobStore {
     for (const event of removed) this.#prunedThrough = Math.max(this.#prunedThrough, event.seq);
     this.#events = kept.filter((event) => event.seq > this.#prunedThrough);
     return { jobs: gone.size, events: before - this.#events.length };
+  }
+
+  async beat(owner: string) {
+    this.#beats.set(owner, Date.now());
+  }
+
+  async release(owner: string) {
+    this.#beats.delete(owner);
+  }
+
+  async liveOwners(lapseMs: number) {
+    const since = Date.now() - lapseMs;
+    return [...this.#beats].filter(([, at]) => at >= since).map(([owner]) => owner);
+  }
+
+  async claim(jobId: string, owner: string, lapseMs: number) {
+    const job = this.#jobs.get(jobId);
+    if (!job || isTerminalState(job.state)) return null;
+    const beat = job.owner === null ? undefined : this.#beats.get(job.owner);
+    if (job.owner !== null && job.owner !== owner && beat !== undefined && beat >= Date.now() - lapseMs) return null;
+    const claimed = { ...job, owner };
+    this.#jobs.set(jobId, claimed);
+    return claimed;
   }
 
   async close() {}

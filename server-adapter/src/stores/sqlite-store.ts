@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import type { JobLogLine, JobSnapshot } from '@job-status/protocol';
 import { SORT_COLUMNS, decodeCursor, encodeCursor } from './cursor.js';
 import { newEpoch } from './epoch.js';
-import { publicSnapshot } from './store.js';
+import { publicSnapshot, refusal } from './store.js';
 import type { JobStore, ListPage, ListQuery, PruneOptions, StoredEvent, StoredJob, UnnumberedJob } from './store.js';
 
 export interface SqliteStoreOptions {
@@ -75,7 +75,11 @@ CREATE TABLE IF NOT EXISTS job_status_events (
   data TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS job_status_events_job ON job_status_events (job_id);
+CREATE TABLE IF NOT EXISTS job_status_owners (owner TEXT PRIMARY KEY, beat_at INTEGER NOT NULL);
 `;
+
+/** Heartbeats of owners silent this long are deleted by `prune` (they are long dead). */
+const FORGET_OWNERS_MS = 24 * 60 * 60_000;
 
 const JOB_COLUMNS = [
   'job_id', 'kind', 'target', 'label', 'state', 'phase', 'progress', 'message', 'error', 'created_at',
@@ -85,6 +89,8 @@ const JOB_COLUMNS = [
 type JobRow = Record<(typeof JOB_COLUMNS)[number], string | number | null>;
 
 class SqliteStore implements JobStore {
+  /** One process writes the file. */
+  readonly exclusive = true;
   readonly #path: string;
   readonly #coalesceMs: number;
   #db: Database.Database | null = null;
@@ -137,6 +143,17 @@ class SqliteStore implements JobStore {
       insertEvent: db.prepare('INSERT INTO job_status_events (seq, job_id, data) VALUES (?, ?, ?)'),
       insertLog: db.prepare('INSERT OR IGNORE INTO job_status_logs (job_id, seq, ts, level, message) VALUES (?, ?, ?, ?, ?)'),
       getJob: db.prepare('SELECT * FROM job_status_jobs WHERE job_id = ?'),
+      stateOf: db.prepare('SELECT job_id, state, owner FROM job_status_jobs WHERE job_id = ?'),
+      beat: db.prepare('INSERT INTO job_status_owners (owner, beat_at) VALUES (?, ?) ON CONFLICT (owner) DO UPDATE SET beat_at = excluded.beat_at'),
+      release: db.prepare('DELETE FROM job_status_owners WHERE owner = ?'),
+      liveOwners: db.prepare('SELECT owner FROM job_status_owners WHERE beat_at >= ?'),
+      claim: db.prepare(
+        `UPDATE job_status_jobs SET owner = @owner
+         WHERE job_id = @id AND state IN ('queued', 'running')
+           AND (owner IS NULL OR owner = @owner OR NOT EXISTS (
+             SELECT 1 FROM job_status_owners o WHERE o.owner = job_status_jobs.owner AND o.beat_at >= @since))
+         RETURNING *`,
+      ),
       getByKey: db.prepare('SELECT * FROM job_status_jobs WHERE idempotency_key = ?'),
       busy: db.prepare("SELECT * FROM job_status_jobs WHERE state IN ('queued', 'running') ORDER BY created_at"),
       logs: db.prepare('SELECT seq, ts, level, message FROM job_status_logs WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
@@ -152,6 +169,9 @@ class SqliteStore implements JobStore {
 
   async save(job: UnnumberedJob, { durable }: { durable: boolean }): Promise<StoredJob> {
     this.#database;
+    const current = this.#pendingJobs.get(job.job_id) ?? (this.#statements.stateOf.get(job.job_id) as Pick<StoredJob, 'job_id' | 'state' | 'owner'> | undefined);
+    const refused = refusal(current, job);
+    if (refused) throw refused;
     const stored: StoredJob = { ...job, seq: ++this.#seq };
     this.#pendingJobs.set(stored.job_id, stored);
     this.#pendingEvents.push({ seq: stored.seq, snapshot: publicSnapshot(stored) });
@@ -272,6 +292,7 @@ class SqliteStore implements JobStore {
       let events = db.prepare(`DELETE FROM job_status_events WHERE job_id IN (${gone})`).run(cutoff).changes;
       db.prepare(`DELETE FROM job_status_logs WHERE job_id IN (${gone})`).run(cutoff);
       const jobs = db.prepare('DELETE FROM job_status_jobs WHERE finished_at IS NOT NULL AND finished_at < ?').run(cutoff).changes;
+      db.prepare('DELETE FROM job_status_owners WHERE beat_at < ?').run(Date.now() - FORGET_OWNERS_MS);
       const count = Number((db.prepare('SELECT COUNT(*) AS n FROM job_status_events').get() as { n: number }).n);
       let capMax = 0;
       if (count > maxEvents) {
@@ -288,6 +309,27 @@ class SqliteStore implements JobStore {
       }
       return { jobs, events };
     })();
+  }
+
+  async beat(owner: string) {
+    this.#database;
+    this.#statements.beat.run(owner, Date.now());
+  }
+
+  async release(owner: string) {
+    this.#database;
+    this.#statements.release.run(owner);
+  }
+
+  async liveOwners(lapseMs: number) {
+    this.#database;
+    return (this.#statements.liveOwners.all(Date.now() - lapseMs) as Array<{ owner: string }>).map((row) => row.owner);
+  }
+
+  async claim(jobId: string, owner: string, lapseMs: number) {
+    this.#flush();
+    const row = this.#statements.claim.get({ id: jobId, owner, since: Date.now() - lapseMs }) as JobRow | undefined;
+    return row ? fromRow(row) : null;
   }
 
   async close() {

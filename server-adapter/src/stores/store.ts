@@ -1,4 +1,6 @@
 import type { JobLogLine, JobSnapshot, JobState, ListSort } from '@job-status/protocol';
+import { TERMINAL_STATES } from '@job-status/protocol';
+import { JobStatusError } from '../errors.js';
 
 /** A job as the store keeps it: the snapshot plus what only the server needs. */
 export interface StoredJob extends JobSnapshot {
@@ -61,9 +63,20 @@ export interface SaveOptions {
  * same `seq` means the same event on every process that shares the store.
  */
 export interface JobStore {
+  /**
+   * True for a store that one process uses at a time (SQLite, memory): whatever a starting
+   * process finds busy was left by a process that is gone, so it is recovered at once,
+   * without waiting for its owner's heartbeat to lapse. Absent or false for a shared store.
+   */
+  readonly exclusive?: boolean;
   /** Prepares the store (tables, indexes); resolves with the epoch of the event log. */
   open(): Promise<{ epoch: string }>;
-  /** Numbers the change, appends it to the event log and writes the job. */
+  /**
+   * Numbers the change, appends it to the event log and writes the job. Rejects, writing
+   * nothing, with {@link alreadyFinished} when the stored job is already terminal, and with
+   * {@link notOwner} when another process has claimed it (its `owner` is not the one this
+   * change carries).
+   */
   save(job: UnnumberedJob, options: SaveOptions): Promise<StoredJob>;
   get(jobId: string): Promise<StoredJob | null>;
   getMany(jobIds: readonly string[]): Promise<StoredJob[]>;
@@ -81,8 +94,50 @@ export interface JobStore {
    */
   readEvents(after: number, limit: number): Promise<StoredEvent[] | null>;
   prune(options: PruneOptions): Promise<{ jobs: number; events: number }>;
+  /**
+   * Records that `owner` (a process that runs jobs) is alive now, by the store's own clock,
+   * so processes on hosts whose clocks disagree still agree on who stopped beating.
+   */
+  beat(owner: string): Promise<void>;
+  /** Forgets `owner`'s heartbeat: it stopped on purpose, and its busy jobs may be recovered at once. */
+  release(owner: string): Promise<void>;
+  /** Owners whose last beat is at most `lapseMs` milliseconds old, by the store's clock. */
+  liveOwners(lapseMs: number): Promise<string[]>;
+  /**
+   * Makes `owner` the owner of a busy job whose current owner is `null`, is `owner` itself,
+   * or has not beaten for `lapseMs` milliseconds. Atomic: of several processes that claim
+   * one job at once, one gets it. Resolves with the claimed job (not renumbered, no event),
+   * or null when the job is finished, unknown, or its owner is alive.
+   */
+  claim(jobId: string, owner: string, lapseMs: number): Promise<StoredJob | null>;
   /** Writes what is pending and releases the store. */
   close(): Promise<void>;
+}
+
+/**
+ * Thrown by {@link JobStore.save} for a job that is already terminal in the store: a
+ * finished job never changes again, even when a process that lost its ownership (it
+ * stopped beating for a while) still tries to write it.
+ */
+export function alreadyFinished(job: { job_id: string; state: string }): JobStatusError {
+  return new JobStatusError(409, 'already_finished', `job-status: job ${job.job_id} already finished as ${job.state}; a finished job never changes`);
+}
+
+/**
+ * Thrown by {@link JobStore.save} for a job that another process claimed (see
+ * {@link JobStore.claim}): the process that wrote it before has lost it, usually because
+ * its heartbeat did not reach the store for a whole lapse, and must stop writing it.
+ */
+export function notOwner(job: { job_id: string; owner: string | null }): JobStatusError {
+  return new JobStatusError(409, 'not_owner', `job-status: job ${job.job_id} now belongs to ${job.owner ?? 'no process'}; this process no longer runs it`);
+}
+
+/** The reason `save` refuses a change to `current` (the stored job), or null when it may be written. */
+export function refusal(current: Pick<StoredJob, 'job_id' | 'state' | 'owner'> | undefined, change: Pick<StoredJob, 'owner'>): JobStatusError | null {
+  if (!current) return null;
+  if (TERMINAL_STATES.has(current.state)) return alreadyFinished(current);
+  if (current.owner !== change.owner) return notOwner(current);
+  return null;
 }
 
 /** The wire snapshot of a stored job: drops what only the server needs. */

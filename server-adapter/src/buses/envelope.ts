@@ -1,0 +1,15 @@
+import type { BusMessage } from './bus.js';
+
+/**
+ * True for a message a networked bus may deliver: it arrives from another process (or
+ * from another app on the same channel), so its shape is checked before any listener
+ * sees it.
+ */
+export function isBusMessage(value: unknown): value is BusMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const message = value as { type?: unknown; job_id?: unknown; snapshot?: unknown };
+  if (message.type === 'cancel') return typeof message.job_id === 'string';
+  if (message.type !== 'job' || typeof message.snapshot !== 'object' || message.snapshot === null) return false;
+  const snapshot = message.snapshot as { job_id?: unknown; seq?: unknown; kind?: unknown; state?: unknown };
+  return typeof snapshot.job_id === 'string' && Number.isSafeInteger(snapshot.seq) && typeof snapshot.kind === 'string' && typeof snapshot.state === 'string';
+}

@@ -1,0 +1,152 @@
+import { Redis } from 'ioredis';
+import { JobStatusError } from '../errors.js';
+import { jsonLineLogger } from '../options.js';
+import type { JobStatusLogger } from '../options.js';
+import type { BusMessage, JobBus } from './bus.js';
+import { isBusMessage } from './envelope.js';
+
+export interface RedisBusOptions {
+  /** A `redis://` or `rediss://` URL. The bus opens two connections and closes them on `close()`. */
+  url?: string;
+  /**
+   * A connection the app already has (give this or `url`). The bus publishes on it and
+   * subscribes on a duplicate of it; it closes only the duplicate.
+   */
+  client?: Redis;
+  /** The pub/sub channel; apps that share one Redis use one channel per job service. Default `job-status`. */
+  channel?: string;
+  /** Where outages and reconnects are reported (once each). Default: JSON lines. */
+  logger?: JobStatusLogger;
+}
+
+/** A {@link JobBus} over Redis pub/sub, with the state of its connections. */
+export interface RedisBus extends JobBus {
+  /** True while both connections are up; messages published meanwhile reach the other instances. */
+  readonly connected: boolean;
+}
+
+/**
+ * Fans job changes out between instances with Redis pub/sub, so a stream on instance B
+ * shows a job that runs on instance A. Each instance delivers its own changes to its own
+ * streams at once, without the round trip, and ignores its own echo.
+ *
+ * Redis keeps no history here, and needs none: when Redis is down, changes are not sent,
+ * and streams on other instances read them from the store instead (within one stream
+ * heartbeat, and at once on the next change that arrives). The connections reconnect by
+ * themselves, with a backoff of at most 2 s. Polling clients never depend on the bus.
+ *
+ * @example
+ * import { redisBus } from '@job-status/hono/redis'
+ * const jobs = createJobStatus({ store, bus: redisBus({ url: process.env.REDIS_URL }), authorize })
+ */
+export function redisBus(options: RedisBusOptions): RedisBus {
+  if (!options || (typeof options.url !== 'string' || !options.url) === !options.client) {
+    throw new TypeError('job-status: redisBus needs either a `url` or a `client` (not both)');
+  }
+  const channel = options.channel ?? 'job-status';
+  if (typeof channel !== 'string' || !channel || channel.length > 200) {
+    throw new TypeError('job-status: redisBus `channel` must be text of 1 to 200 characters');
+  }
+  return new RedisJobBus(options, channel);
+}
+
+class RedisJobBus implements RedisBus {
+  readonly #channel: string;
+  readonly #logger: JobStatusLogger;
+  readonly #publisher: Redis;
+  readonly #subscriber: Redis;
+  readonly #ownsPublisher: boolean;
+  readonly #listeners = new Set<(message: BusMessage) => void>();
+  /** Tells this instance's messages apart from the others' when Redis echoes them back. */
+  readonly #origin = crypto.randomUUID();
+  #down = false;
+  #closed = false;
+
+  constructor(options: RedisBusOptions, channel: string) {
+    this.#channel = channel;
+    this.#logger = options.logger ?? jsonLineLogger;
+    this.#ownsPublisher = !options.client;
+    // Without an offline queue a publish during an outage fails at once instead of piling
+    // up stale changes in memory: the store has them.
+    this.#publisher = options.client ?? new Redis(options.url!, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.#subscriber = options.client ? options.client.duplicate() : new Redis(options.url!, { maxRetriesPerRequest: null });
+    for (const connection of this.#ownsPublisher ? [this.#publisher, this.#subscriber] : [this.#subscriber]) {
+      connection.on('error', (error: Error) => this.#outage(error));
+      // A dropped connection does not always come with an error (a server that stopped).
+      connection.on('close', () => this.#outage(new Error('the connection to Redis closed')));
+      connection.on('ready', () => this.#back());
+    }
+    this.#subscriber.on('message', (from: string, text: string) => {
+      if (from === this.#channel) this.#receive(text);
+    });
+    this.#subscriber.subscribe(this.#channel).catch((error: Error) => this.#outage(error));
+  }
+
+  get connected() {
+    return this.#publisher.status === 'ready' && this.#subscriber.status === 'ready';
+  }
+
+  publish(message: BusMessage): void | Promise<void> {
+    if (this.#closed) return;
+    this.#deliver(message);
+    const sent =
+      this.#publisher.status === 'ready'
+        ? this.#publisher.publish(this.#channel, JSON.stringify({ origin: this.#origin, message })).then(() => undefined)
+        : Promise.reject(new Error(`the Redis connection is ${this.#publisher.status}`));
+    if (message.type === 'job') {
+      // A lost change is read from the store by the other instances.
+      sent.catch((error: Error) => this.#outage(error));
+      return;
+    }
+    // A cancel has no other way to reach the instance that runs the job: say so.
+    return sent.catch((error: Error) => {
+      this.#outage(error);
+      throw new JobStatusError(503, 'bus_unavailable', 'The request could not reach the server running this job (Redis is unreachable); try again shortly.');
+    });
+  }
+
+  subscribe(listener: (message: BusMessage) => void) {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
+  }
+
+  async close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#listeners.clear();
+    const end = async (connection: Redis) => {
+      if (connection.status === 'ready') await connection.quit().catch(() => connection.disconnect());
+      else connection.disconnect();
+    };
+    await end(this.#subscriber);
+    if (this.#ownsPublisher) await end(this.#publisher);
+  }
+
+  #receive(text: string) {
+    let envelope: unknown;
+    try {
+      envelope = JSON.parse(text);
+    } catch {
+      return; // not ours
+    }
+    const { origin, message } = (envelope ?? {}) as { origin?: unknown; message?: unknown };
+    if (origin === this.#origin || !isBusMessage(message)) return;
+    this.#deliver(message);
+  }
+
+  #deliver(message: BusMessage) {
+    for (const listener of this.#listeners) listener(message);
+  }
+
+  #outage(error: Error) {
+    if (this.#down || this.#closed) return;
+    this.#down = true;
+    this.#logger.error({ err: error.message }, 'job-status: the Redis bus is unreachable; streams on other instances catch up from the store until it returns');
+  }
+
+  #back() {
+    if (!this.#down || !this.connected) return;
+    this.#down = false;
+    this.#logger.info({ event: 'bus.reconnected' }, 'job-status: the Redis bus is connected again');
+  }
+}

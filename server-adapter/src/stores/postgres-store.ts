@@ -1,0 +1,366 @@
+import pg from 'pg';
+import type { JobLogLine, JobSnapshot } from '@job-status/protocol';
+import { jsonLineLogger } from '../options.js';
+import type { JobStatusLogger } from '../options.js';
+import { SORT_COLUMNS, decodeCursor, encodeCursor } from './cursor.js';
+import { newEpoch } from './epoch.js';
+import { migrate } from './postgres/migrations.js';
+import { publicSnapshot, refusal } from './store.js';
+import type { JobStore, ListPage, ListQuery, PruneOptions, StoredEvent, StoredJob, UnnumberedJob } from './store.js';
+
+export interface PostgresStoreOptions {
+  /** A `postgres://` URL. The store makes its own pool and ends it on `close()`. */
+  connectionString?: string;
+  /** A pool the app already has (give this or `connectionString`). The store never ends it. */
+  pool?: pg.Pool;
+  /**
+   * The schema that holds the `job_status_*` tables; created when missing. Letters, digits
+   * and `_`, starting with a letter or `_`. Default `public`.
+   */
+  schema?: string;
+  /** Where errors of idle pooled connections go (a restarting server, for example). Default: JSON lines on stderr. */
+  logger?: JobStatusLogger;
+}
+
+/**
+ * The store for several instances: history, logs, the event log and owner heartbeats live
+ * in PostgreSQL, so every instance answers the same history and `Last-Event-ID` means the
+ * same thing on each of them. Events are numbered by one counter row in the database, so
+ * the order in which events commit is the order of their numbers, and a reader that saw
+ * event N has every event before N.
+ *
+ * Tables are created on `open()` (once, even when several instances start together) in
+ * `schema`. Every save is committed before it resolves.
+ *
+ * @example
+ * import { postgresStore } from '@job-status/hono/postgres'
+ * const jobs = createJobStatus({ store: postgresStore({ connectionString: process.env.DATABASE_URL }), bus, authorize })
+ */
+export function postgresStore(options: PostgresStoreOptions): JobStore {
+  if (!options || (typeof options.connectionString !== 'string' || !options.connectionString) === !options.pool) {
+    throw new TypeError('job-status: postgresStore needs either a `connectionString` or a `pool` (not both)');
+  }
+  const schema = options.schema ?? 'public';
+  if (typeof schema !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
+    throw new TypeError(`job-status: postgresStore \`schema\` must be 1 to 63 letters, digits or "_", not starting with a digit (got ${JSON.stringify(schema)})`);
+  }
+  return new PostgresStore(options, schema);
+}
+
+const JOB_COLUMNS = [
+  'job_id', 'kind', 'target', 'label', 'state', 'phase', 'progress', 'message', 'error', 'created_at',
+  'started_at', 'finished_at', 'updated_at', 'has_logs', 'actor', 'input', 'idempotency_key', 'owner', 'result',
+] as const;
+
+interface JobRow {
+  [column: string]: unknown;
+  seq: string;
+}
+
+/** Heartbeats of owners silent this long are deleted by `prune` (they are long dead). */
+const FORGET_OWNERS = "interval '1 day'";
+
+class PostgresStore implements JobStore {
+  readonly #pool: pg.Pool;
+  readonly #ownsPool: boolean;
+  readonly #schema: string;
+  readonly #t: (table: string) => string;
+  readonly #sql: ReturnType<typeof statements>;
+  #opening: Promise<{ epoch: string }> | null = null;
+  #closed = false;
+
+  constructor(options: PostgresStoreOptions, schema: string) {
+    this.#ownsPool = !options.pool;
+    this.#pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString });
+    if (this.#ownsPool) {
+      // An idle connection that breaks (a restarting server) must not crash the process.
+      const logger = options.logger ?? jsonLineLogger;
+      this.#pool.on('error', (error) => logger.error({ err: error.message }, 'job-status: a pooled Postgres connection failed'));
+    }
+    this.#schema = schema;
+    const quoted = `"${schema}"`;
+    this.#t = (table) => `${quoted}.job_status_${table}`;
+    this.#sql = statements(this.#t);
+  }
+
+  open() {
+    return (this.#opening ??= migrate(this.#pool, this.#schema, `"${this.#schema}"`, newEpoch).then((epoch) => ({ epoch })));
+  }
+
+  async #query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []) {
+    if (this.#closed) throw new Error('job-status: the Postgres store is closed');
+    return this.#pool.query<R>(text, values);
+  }
+
+  async save(job: UnnumberedJob): Promise<StoredJob> {
+    const clean = cleanJob(job);
+    const data = JSON.stringify(publicSnapshot({ ...clean, seq: 0 }));
+    const { rows } = await this.#query<{ seq: string | null; state: string | null; owner: string | null }>(this.#sql.save, [...toParams(clean), data]);
+    const row = rows[0]!;
+    if (row.seq === null) {
+      throw refusal({ job_id: job.job_id, state: (row.state ?? 'failed') as StoredJob['state'], owner: row.owner }, clean) ?? new Error(`job-status: job ${job.job_id} was not saved`);
+    }
+    return { ...clean, seq: Number(row.seq) };
+  }
+
+  async get(jobId: string) {
+    const { rows } = await this.#query<JobRow>(`SELECT * FROM ${this.#t('jobs')} WHERE job_id = $1`, [jobId]);
+    return rows[0] ? fromRow(rows[0]) : null;
+  }
+
+  async getMany(jobIds: readonly string[]) {
+    if (!jobIds.length) return [];
+    const { rows } = await this.#query<JobRow>(`SELECT * FROM ${this.#t('jobs')} WHERE job_id = ANY($1::text[])`, [jobIds]);
+    return rows.map(fromRow);
+  }
+
+  async findByIdempotencyKey(key: string) {
+    const { rows } = await this.#query<JobRow>(`SELECT * FROM ${this.#t('jobs')} WHERE idempotency_key = $1`, [key]);
+    return rows[0] ? fromRow(rows[0]) : null;
+  }
+
+  async list(query: ListQuery): Promise<ListPage> {
+    const { column, descending } = SORT_COLUMNS[query.sort];
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    if (query.states?.length) where.push(`state = ANY(${param(query.states)}::text[])`);
+    if (query.kinds?.length) where.push(`kind = ANY(${param(query.kinds)}::text[])`);
+    if (query.targets?.length) where.push(`target = ANY(${param(query.targets)}::text[])`);
+    const cursor = query.cursor ? decodeCursor(query.cursor) : null;
+    if (cursor) {
+      const op = descending ? '<' : '>';
+      const at = param(cursor.at);
+      where.push(`(${column} ${op} ${at} OR (${column} = ${at} AND job_id ${op} ${param(cursor.id)}))`);
+    }
+    const order = descending ? 'DESC' : 'ASC';
+    const { rows } = await this.#query<JobRow>(
+      `SELECT * FROM ${this.#t('jobs')} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY ${column} ${order}, job_id ${order} LIMIT ${param(query.limit + 1)}`,
+      params,
+    );
+    const jobs = rows.slice(0, query.limit).map(fromRow);
+    const last = jobs.at(-1);
+    return {
+      jobs,
+      next_cursor: rows.length > query.limit && last ? encodeCursor({ at: last[column], id: last.job_id }) : null,
+    };
+  }
+
+  async listBusy() {
+    const { rows } = await this.#query<JobRow>(
+      `SELECT * FROM ${this.#t('jobs')} WHERE state IN ('queued', 'running') ORDER BY created_at, job_id`,
+    );
+    return rows.map(fromRow);
+  }
+
+  async appendLog(jobId: string, line: JobLogLine) {
+    await this.#query(
+      `INSERT INTO ${this.#t('logs')} (job_id, seq, ts, level, message) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+      [jobId, line.seq, line.ts, line.level, cleanText(line.message)],
+    );
+  }
+
+  async readLogs(jobId: string, after: number, limit: number) {
+    const { rows } = await this.#query<JobLogLine>(
+      `SELECT seq, ts, level, message FROM ${this.#t('logs')} WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+      [jobId, after, limit],
+    );
+    return rows;
+  }
+
+  async head() {
+    const { rows } = await this.#query<{ seq: string }>(`SELECT seq FROM ${this.#t('counter')} WHERE id = 1`);
+    return Number(rows[0]!.seq);
+  }
+
+  async readEvents(after: number, limit: number): Promise<StoredEvent[] | null> {
+    // One statement, one snapshot: the head, the pruning mark and the page agree.
+    const { rows } = await this.#query<{ head: string; pruned: string; seq: string | null; data: string | null }>(this.#sql.readEvents, [after, limit]);
+    const first = rows[0]!;
+    if (after < Number(first.pruned) || after > Number(first.head)) return null;
+    return rows.flatMap((row) => {
+      if (row.seq === null || row.data === null) return [];
+      const snapshot = JSON.parse(row.data) as JobSnapshot;
+      snapshot.seq = Number(row.seq);
+      return [{ seq: snapshot.seq, snapshot }];
+    });
+  }
+
+  async prune({ finishedBefore, maxEvents }: PruneOptions) {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      // One instance prunes at a time; the others skip this round.
+      const locked = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok', [`job-status:prune:${this.#schema}`]);
+      if (!locked.rows[0]!.ok) {
+        await client.query('ROLLBACK');
+        return { jobs: 0, events: 0 };
+      }
+      const gone = await client.query<{ jobs: string; events: string; removed_max: string | null }>(this.#sql.pruneFinished, [finishedBefore.toISOString()]);
+      const cap = await client.query<{ seq: string }>(`SELECT seq FROM ${this.#t('events')} ORDER BY seq DESC OFFSET $1 LIMIT 1`, [maxEvents]);
+      const pruned = await client.query<{ value: string }>(`SELECT value FROM ${this.#t('meta')} WHERE key = 'pruned_through'`);
+      const before = Number(pruned.rows[0]?.value ?? 0);
+      // A resume point before any removed event can no longer be replayed in full.
+      const through = Math.max(before, Number(gone.rows[0]!.removed_max ?? 0), Number(cap.rows[0]?.seq ?? 0));
+      let events = Number(gone.rows[0]!.events);
+      if (through > before) {
+        events += (await client.query(`DELETE FROM ${this.#t('events')} WHERE seq <= $1`, [through])).rowCount ?? 0;
+        await client.query(
+          `INSERT INTO ${this.#t('meta')} (key, value) VALUES ('pruned_through', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+          [String(through)],
+        );
+      }
+      await client.query(`DELETE FROM ${this.#t('owners')} WHERE beat_at < now() - ${FORGET_OWNERS}`);
+      await client.query('COMMIT');
+      return { jobs: Number(gone.rows[0]!.jobs), events };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async beat(owner: string) {
+    await this.#query(
+      `INSERT INTO ${this.#t('owners')} (owner, beat_at) VALUES ($1, now()) ON CONFLICT (owner) DO UPDATE SET beat_at = now()`,
+      [owner],
+    );
+  }
+
+  async release(owner: string) {
+    await this.#query(`DELETE FROM ${this.#t('owners')} WHERE owner = $1`, [owner]);
+  }
+
+  async liveOwners(lapseMs: number) {
+    const { rows } = await this.#query<{ owner: string }>(
+      `SELECT owner FROM ${this.#t('owners')} WHERE beat_at >= now() - $1::double precision * interval '1 millisecond'`,
+      [lapseMs],
+    );
+    return rows.map((row) => row.owner);
+  }
+
+  async claim(jobId: string, owner: string, lapseMs: number) {
+    const { rows } = await this.#query<JobRow>(this.#sql.claim, [jobId, owner, lapseMs]);
+    return rows[0] ? fromRow(rows[0]) : null;
+  }
+
+  async close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#ownsPool) await this.#pool.end();
+  }
+}
+
+function statements(t: (table: string) => string) {
+  const columns = JOB_COLUMNS.join(', ');
+  // INSERT … SELECT does not infer parameter types from the target columns: cast each.
+  const values = JOB_COLUMNS.map((column, i) => `$${i + 1}::${column === 'has_logs' ? 'boolean' : 'text'}`).join(', ');
+  const updates = [...JOB_COLUMNS.filter((c) => c !== 'job_id'), 'seq'].map((c) => `${c} = excluded.${c}`).join(', ');
+  const dataParam = `$${JOB_COLUMNS.length + 1}`;
+  const ownerParam = `$${JOB_COLUMNS.indexOf('owner') + 1}::text`;
+  return {
+    /**
+     * Numbers, writes and logs a change in one statement. The counter row's lock is held
+     * until commit, so events commit in the order of their numbers. A finished job, or
+     * one another process claimed, is left alone (no number is taken, and the conflict
+     * clause guards the race); the answer then carries its state and owner instead.
+     */
+    save: `
+      WITH next AS (
+        UPDATE ${t('counter')} SET seq = seq + 1
+        WHERE id = 1 AND NOT EXISTS (
+          SELECT 1 FROM ${t('jobs')} WHERE job_id = $1 AND (state NOT IN ('queued', 'running') OR owner IS DISTINCT FROM ${ownerParam}))
+        RETURNING seq
+      ),
+      job AS (
+        INSERT INTO ${t('jobs')} (${columns}, seq) SELECT ${values}, next.seq FROM next
+        ON CONFLICT (job_id) DO UPDATE SET ${updates}
+        WHERE ${t('jobs')}.state IN ('queued', 'running') AND ${t('jobs')}.owner IS NOT DISTINCT FROM excluded.owner
+        RETURNING seq
+      ),
+      event AS (INSERT INTO ${t('events')} (seq, job_id, data) SELECT seq, $1, ${dataParam} FROM job RETURNING seq)
+      SELECT (SELECT seq FROM job) AS seq, cur.state, cur.owner
+      FROM (SELECT 1) one LEFT JOIN ${t('jobs')} cur ON cur.job_id = $1`,
+    readEvents: `
+      SELECT c.seq AS head, COALESCE((SELECT value FROM ${t('meta')} WHERE key = 'pruned_through'), '0') AS pruned, e.seq, e.data
+      FROM ${t('counter')} c
+      LEFT JOIN LATERAL (SELECT seq, data FROM ${t('events')} WHERE seq > $1 ORDER BY seq LIMIT $2) e ON true
+      WHERE c.id = 1
+      ORDER BY e.seq`,
+    pruneFinished: `
+      WITH gone AS (DELETE FROM ${t('jobs')} WHERE finished_at IS NOT NULL AND finished_at < $1 RETURNING job_id),
+      removed AS (DELETE FROM ${t('events')} WHERE job_id IN (SELECT job_id FROM gone) RETURNING seq),
+      logs AS (DELETE FROM ${t('logs')} WHERE job_id IN (SELECT job_id FROM gone) RETURNING 1)
+      SELECT (SELECT count(*) FROM gone) AS jobs, (SELECT count(*) FROM removed) AS events, (SELECT max(seq) FROM removed) AS removed_max`,
+    claim: `
+      UPDATE ${t('jobs')} j SET owner = $2
+      WHERE j.job_id = $1 AND j.state IN ('queued', 'running')
+        AND (j.owner IS NULL OR j.owner = $2 OR NOT EXISTS (
+          SELECT 1 FROM ${t('owners')} o WHERE o.owner = j.owner AND o.beat_at >= now() - $3::double precision * interval '1 millisecond'))
+      RETURNING j.*`,
+  };
+}
+
+/** Postgres text cannot hold U+0000; it becomes U+FFFD rather than failing the save. */
+function cleanText<T extends string | null>(value: T): T {
+  return (typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value) as T;
+}
+
+function cleanJob<T extends UnnumberedJob>(job: T): T {
+  return {
+    ...job,
+    kind: cleanText(job.kind),
+    target: cleanText(job.target),
+    label: cleanText(job.label),
+    phase: cleanText(job.phase),
+    message: cleanText(job.message),
+    actor: cleanText(job.actor),
+    idempotency_key: cleanText(job.idempotency_key),
+    owner: cleanText(job.owner),
+  };
+}
+
+function toParams(job: UnnumberedJob): unknown[] {
+  const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
+  return JOB_COLUMNS.map((column) => {
+    switch (column) {
+      case 'progress':
+      case 'error':
+        return json(job[column]);
+      case 'input':
+      case 'result':
+        // JSON text keeps `null` apart from "absent", and escapes what text cannot hold.
+        return job[column] === undefined ? null : JSON.stringify(job[column]);
+      default:
+        return job[column];
+    }
+  });
+}
+
+function fromRow(row: JobRow): StoredJob {
+  const text = (key: string) => row[key] as string | null;
+  return {
+    job_id: text('job_id')!,
+    kind: text('kind')!,
+    target: text('target'),
+    label: text('label')!,
+    state: text('state') as StoredJob['state'],
+    phase: text('phase'),
+    progress: row.progress ? JSON.parse(row.progress as string) : null,
+    message: text('message'),
+    error: row.error ? JSON.parse(row.error as string) : null,
+    created_at: text('created_at')!,
+    started_at: text('started_at'),
+    finished_at: text('finished_at'),
+    updated_at: text('updated_at')!,
+    seq: Number(row.seq),
+    has_logs: row.has_logs === true,
+    actor: text('actor'),
+    input: row.input === null ? undefined : JSON.parse(row.input as string),
+    idempotency_key: text('idempotency_key'),
+    owner: text('owner'),
+    ...(row.result === null ? {} : { result: JSON.parse(row.result as string) }),
+  };
+}
