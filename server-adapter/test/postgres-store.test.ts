@@ -36,7 +36,7 @@ describe.skipIf(skip !== null)('postgres store', () => {
     await client.connect();
     try {
       const { rows } = await client.query(`SELECT version FROM "${schema}".job_status_migrations ORDER BY version`);
-      expect(rows).toEqual([{ version: 1 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
     } finally {
       await client.end();
     }

@@ -59,6 +59,8 @@ CREATE TABLE IF NOT EXISTS job_status_jobs (
 CREATE INDEX IF NOT EXISTS job_status_jobs_created ON job_status_jobs (created_at, job_id);
 CREATE INDEX IF NOT EXISTS job_status_jobs_updated ON job_status_jobs (updated_at, job_id);
 CREATE INDEX IF NOT EXISTS job_status_jobs_kind ON job_status_jobs (kind, target, created_at, job_id);
+CREATE INDEX IF NOT EXISTS job_status_jobs_kind_created ON job_status_jobs (kind, created_at, job_id);
+CREATE INDEX IF NOT EXISTS job_status_jobs_target ON job_status_jobs (target, created_at, job_id);
 CREATE INDEX IF NOT EXISTS job_status_jobs_state ON job_status_jobs (state, created_at, job_id);
 CREATE INDEX IF NOT EXISTS job_status_jobs_finished ON job_status_jobs (finished_at) WHERE finished_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS job_status_logs (
@@ -143,6 +145,7 @@ class SqliteStore implements JobStore {
       insertEvent: db.prepare('INSERT INTO job_status_events (seq, job_id, data) VALUES (?, ?, ?)'),
       insertLog: db.prepare('INSERT OR IGNORE INTO job_status_logs (job_id, seq, ts, level, message) VALUES (?, ?, ?, ?, ?)'),
       getJob: db.prepare('SELECT * FROM job_status_jobs WHERE job_id = ?'),
+      getMany: db.prepare('SELECT * FROM job_status_jobs WHERE job_id IN (SELECT value FROM json_each(?))'),
       stateOf: db.prepare('SELECT job_id, state, owner FROM job_status_jobs WHERE job_id = ?'),
       beat: db.prepare('INSERT INTO job_status_owners (owner, beat_at) VALUES (?, ?) ON CONFLICT (owner) DO UPDATE SET beat_at = excluded.beat_at'),
       release: db.prepare('DELETE FROM job_status_owners WHERE owner = ?'),
@@ -209,9 +212,8 @@ class SqliteStore implements JobStore {
   async getMany(jobIds: readonly string[]) {
     this.#flush();
     if (!jobIds.length) return [];
-    const rows = this.#database
-      .prepare(`SELECT * FROM job_status_jobs WHERE job_id IN (${jobIds.map(() => '?').join(', ')})`)
-      .all(...jobIds) as JobRow[];
+    // One prepared statement for any number of ids: a poll of 20 jobs is the hot path.
+    const rows = this.#statements.getMany.all(JSON.stringify(jobIds)) as JobRow[];
     return rows.map(fromRow);
   }
 

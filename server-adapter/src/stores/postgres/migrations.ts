@@ -55,6 +55,14 @@ CREATE INDEX job_status_events_job ON ${s}.job_status_events (job_id);
 CREATE TABLE ${s}.job_status_owners (owner text PRIMARY KEY, beat_at timestamptz NOT NULL);
 `,
   },
+  {
+    // History filtered by kind alone, or by target alone, without sorting every match.
+    version: 2,
+    sql: (s) => `
+CREATE INDEX job_status_jobs_kind_created ON ${s}.job_status_jobs (kind, created_at, job_id);
+CREATE INDEX job_status_jobs_target ON ${s}.job_status_jobs (target, created_at, job_id);
+`,
+  },
 ];
 
 /**
