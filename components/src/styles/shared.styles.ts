@@ -92,6 +92,10 @@ export const sharedStyles = css`
     width: 100%;
     height: 100%;
   }
+  /* Right-to-left pages fill the bar from the right. */
+  :host(:dir(rtl)) .bar svg {
+    transform: scaleX(-1);
+  }
   .fill {
     fill: var(--_fg);
     transition: width 0.3s;

@@ -77,6 +77,22 @@ describe('<job-status>', () => {
       await release(job.job_id);
     });
 
+    it('fills the bar from the right, and puts its accent on the right, on a right-to-left page', async () => {
+      const job = await tenant.enqueue('test.gated', { target: uniqueTarget() });
+      const el = await tile(tenant, { jobId: job.job_id });
+      el.setAttribute('dir', 'rtl');
+      await stateIs(el, 'running');
+      await waitFor(() => !!bar(el), 'bar');
+      expect(getComputedStyle(inShadow(el, '[part=bar] svg')!).transform).to.equal('matrix(-1, 0, 0, 1, 0, 0)');
+      const base = getComputedStyle(inShadow(el, '[part=base]')!);
+      expect(base.borderRightWidth).to.equal('4px');
+      expect(base.borderLeftWidth).to.not.equal('4px');
+      el.setAttribute('dir', 'ltr');
+      await el.updateComplete;
+      expect(getComputedStyle(inShadow(el, '[part=bar] svg')!).transform).to.equal('none');
+      await release(job.job_id);
+    });
+
     it('shows a percent alone as "40%"', async () => {
       const job = await tenant.enqueue('test.progress', { input: { progress: { percent: 40 } } });
       const el = await tile(tenant, { jobId: job.job_id });

@@ -28,6 +28,11 @@ describe('<job-trigger>', () => {
     tenant = await newTenant();
   });
 
+  it('names its own idle tile after the button until a job names it', async () => {
+    const el = await trigger(tenant, 'test.gated', uniqueTarget());
+    expect(textOf(inShadow(ownTile(el), '[part=label]'))).to.equal('Push to peer');
+  });
+
   describe('when clicked', () => {
     it('shows queued before the POST answers, follows the job, and re-enables the button when it ends', async () => {
       const el = await trigger(tenant, 'test.gated', uniqueTarget());

@@ -7,7 +7,7 @@ export const jobStatusStyles = css`
     gap: calc(var(--job-status-space) * 0.75);
     padding: var(--job-status-space) calc(var(--job-status-space) * 1.5);
     border: 1px solid var(--job-status-border);
-    border-left: 4px solid var(--_fg);
+    border-inline-start: 4px solid var(--_fg);
     border-radius: var(--job-status-radius);
     background: var(--job-status-surface);
   }

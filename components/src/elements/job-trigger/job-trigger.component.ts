@@ -63,7 +63,10 @@ const json = {
  */
 export class JobTriggerElement extends ClientElement {
   static override styles = [tokenStyles, jobTriggerStyles];
-  /** Form-associated, so `use-form` finds its form even through the `form` attribute. */
+  /**
+   * Form-associated, so `use-form` finds its form even through the `form` attribute.
+   * @internal
+   */
   static formAssociated = true;
 
   /** The kind of job to start, e.g. `sync.push`. Required. */
@@ -275,7 +278,7 @@ export class JobTriggerElement extends ClientElement {
             .strings=${this.strings}
             kind=${this.kind ?? nothing}
             target=${this.target ?? nothing}
-            label=${this.label ?? nothing}
+            label=${this.label ?? (this.snapshot ? nothing : (this.#button?.textContent?.trim() || nothing))}
             details-href=${this.detailsHref ?? nothing}
           ></job-status>`
         : nothing}`;
