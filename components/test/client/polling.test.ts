@@ -29,6 +29,8 @@ describe('JobStatusClient', () => {
       await waitFor(answered(requests, 1), 'the first poll');
       await waitFor(() => last?.state === 'running', 'running');
       expect(client.connection.state).to.equal('polling');
+      // The next poll is planned once the answer is handled, which may be a frame after the listener heard it.
+      await waitFor(() => clock.delays.length > 0, 'the next poll planned');
       expect(clock.delays).to.deep.equal([3000]);
 
       await clock.advance(2999);

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -19,6 +20,8 @@ import type { AuthorizeHook, JobStatusLimits, JobStatusLogger, Principal } from 
 import type { JobRegistry } from '../registry/registry.js';
 import type { StandardSchema } from '../registry/definition.js';
 import type { SseHub } from '../sse/hub.js';
+import { nodeResponseSink } from '../sse/sink.js';
+import type { SseSink } from '../sse/sink.js';
 import type { ListQuery } from '../stores/store.js';
 import {
   badRequest,
@@ -191,23 +194,31 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     if (lastEventId !== null && lastEventId.length > 100) {
       throw badRequest('invalid_last_event_id', 'Last-Event-ID: expected an event id this server sent, such as "a1b2c3-42"');
     }
-    const body = await hub.open({
+    const headers: Record<string, string> = {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      'X-Accel-Buffering': 'no',
+      // Declared so compression middleware leaves the stream alone.
+      'Content-Encoding': 'identity',
+      [HEARTBEAT_HEADER]: String(deps.heartbeatMs),
+    };
+    const stream = {
       principal,
       callerId: principal.id,
       filter: { jobs: new Set(jobs), kinds: new Set(kinds), targets: new Set(targets) },
       lastEventId: lastEventId === '' ? null : lastEventId,
       signal: c.req.raw.signal,
-    });
-    return new Response(body, {
-      headers: {
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-cache, no-transform',
-        'X-Accel-Buffering': 'no',
-        // Declared so compression middleware leaves the stream alone.
-        'Content-Encoding': 'identity',
-        [HEARTBEAT_HEADER]: String(deps.heartbeatMs),
-      },
-    });
+    };
+    const outgoing = nodeResponseOf(c);
+    if (outgoing) {
+      // Under @hono/node-server: write to the socket directly (with the headers middleware
+      // set so far, such as CORS), without a web stream per subscriber on the hot path.
+      const merged = { ...Object.fromEntries(c.res.headers), ...headers };
+      await hub.open({ ...stream, sink: (gone) => nodeResponseSink(outgoing, merged, gone) });
+      return (await import('@hono/node-server/utils/response')).RESPONSE_ALREADY_SENT;
+    }
+    const session = await hub.open(stream);
+    return new Response((session.sink as SseSink & { readable: ReadableStream<Uint8Array> }).readable, { headers });
   });
 
   app.get('/:id', async (c) => {
@@ -267,4 +278,11 @@ function hash(text: string): string {
     h = Math.imul(h, 0x01000193);
   }
   return (h >>> 0).toString(36) + text.length.toString(36);
+}
+
+/** Node's response, when the app runs under @hono/node-server (which passes it as `c.env.outgoing`). */
+function nodeResponseOf(c: Context): ServerResponse | null {
+  const outgoing = (c.env as { outgoing?: Partial<ServerResponse> } | undefined)?.outgoing;
+  const isResponse = typeof outgoing?.writeHead === 'function' && typeof outgoing.cork === 'function';
+  return isResponse && !outgoing.headersSent ? (outgoing as ServerResponse) : null;
 }

@@ -6,6 +6,8 @@ import type { JobStore } from '../stores/store.js';
 import { EventFeed } from './event-feed.js';
 import { encodeFrame } from './frame.js';
 import { SseSession, matchesFilter } from './session.js';
+import { webStreamSink } from './sink.js';
+import type { SseSink } from './sink.js';
 import type { StreamFilter } from './session.js';
 
 export interface SseHubOptions<P> {
@@ -29,6 +31,11 @@ export interface OpenStreamOptions<P> {
   lastEventId: string | null;
   /** Aborted when the client goes away. */
   signal?: AbortSignal;
+  /**
+   * Where the bytes go, made once the stream is accepted (a refused one answers JSON).
+   * Default: a web `ReadableStream`, the session's `sink.readable`.
+   */
+  sink?: (gone: () => void) => SseSink;
 }
 
 /** How long a browser waits before reconnecting, sent once per stream. */
@@ -85,7 +92,7 @@ export class SseHub<P> {
    * that point cannot be replayed, sends `resync` and then the current snapshots. Then
    * a `ready` event marks the position in the log, and live events follow.
    */
-  async open(options: OpenStreamOptions<P>): Promise<ReadableStream<Uint8Array>> {
+  async open(options: OpenStreamOptions<P>): Promise<SseSession<P>> {
     const { callerId } = options;
     const count = this.#perCaller.get(callerId) ?? 0;
     if (count >= this.#options.maxStreamsPerCaller) {
@@ -96,7 +103,9 @@ export class SseHub<P> {
       throw new JobStatusError(400, 'invalid_last_event_id', 'Last-Event-ID: expected an event id this server sent, such as "a1b2c3-42"');
     }
     const epoch = await this.#ready();
-    const session = new SseSession<P>(options.principal, callerId, options.filter, this.#options.maxBufferedBytes, (s) => this.#remove(s));
+    const { maxBufferedBytes } = this.#options;
+    const makeSink = options.sink ?? ((gone: () => void) => webStreamSink(maxBufferedBytes, gone));
+    const session = new SseSession<P>(options.principal, callerId, options.filter, maxBufferedBytes, (s) => this.#remove(s), makeSink);
     this.#add(session);
     options.signal?.addEventListener('abort', () => session.close('disconnected'), { once: true });
 
@@ -121,7 +130,7 @@ export class SseHub<P> {
       session.abort('replay-failed');
       throw error;
     }
-    return session.readable;
+    return session;
   }
 
   #ready(): Promise<string> {

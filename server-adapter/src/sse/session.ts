@@ -1,4 +1,5 @@
 import type { JobSnapshot } from '@job-status/protocol';
+import type { SseSink } from './sink.js';
 
 /** Which jobs a stream carries. Empty sets mean "no filter of this kind". */
 export interface StreamFilter {
@@ -24,54 +25,47 @@ export function matchesFilter(filter: StreamFilter, job: JobSnapshot): boolean {
 const encoder = new TextEncoder();
 
 /**
- * One open stream: a byte queue with a bound. Bytes wait in the queue while the socket
- * cannot take them; once more than `maxBufferedBytes` wait, the reader is too slow and
- * the stream is closed (the client resumes from its last event id).
+ * One open stream: writes go to its sink, which buffers what the client has not read;
+ * once more than `maxBufferedBytes` wait there, the reader is too slow and the stream is
+ * closed (the client resumes from its last event id).
  */
 export class SseSession<P = unknown> {
   readonly principal: P;
   readonly callerId: string;
   readonly filter: StreamFilter;
-  readonly readable: ReadableStream<Uint8Array>;
+  readonly sink: SseSink;
   /** Live events that arrive before the replay is sent, with their seq. */
   pending: Array<[number, Uint8Array]> | null = [];
-  #controller!: ReadableStreamDefaultController<Uint8Array>;
   #closed = false;
   readonly #onClose: (session: SseSession<P>, reason: string) => void;
   readonly #maxBufferedBytes: number;
 
+  /** `makeSink` receives the function to call when the client goes away. */
   constructor(
     principal: P,
     callerId: string,
     filter: StreamFilter,
     maxBufferedBytes: number,
     onClose: (session: SseSession<P>, reason: string) => void,
+    makeSink: (gone: () => void) => SseSink,
   ) {
     this.principal = principal;
     this.callerId = callerId;
     this.filter = filter;
     this.#onClose = onClose;
     this.#maxBufferedBytes = maxBufferedBytes;
-    this.readable = new ReadableStream<Uint8Array>(
-      {
-        start: (controller) => {
-          this.#controller = controller;
-        },
-        cancel: () => this.#release('disconnected'),
-      },
-      new ByteLengthQueuingStrategy({ highWaterMark: maxBufferedBytes }),
-    );
+    this.sink = makeSink(() => this.#release('disconnected'));
   }
 
   get closed() {
     return this.#closed;
   }
 
-  /** Queues bytes; closes the stream instead when its reader has fallen too far behind. */
+  /** Sends bytes; closes the stream instead when its reader has fallen too far behind. */
   send(chunk: Uint8Array | string): void {
     if (this.#closed) return;
-    this.#controller.enqueue(typeof chunk === 'string' ? encoder.encode(chunk) : chunk);
-    if ((this.#controller.desiredSize ?? 0) < 0) {
+    this.sink.write(typeof chunk === 'string' ? encoder.encode(chunk) : chunk);
+    if (this.sink.buffered > this.#maxBufferedBytes) {
       this.abort(`job-status: closed a stream whose reader fell more than ${this.#maxBufferedBytes} bytes behind; it resumes on reconnect`);
     }
   }
@@ -82,20 +76,18 @@ export class SseSession<P = unknown> {
     else this.send(chunk);
   }
 
-  /** Ends the stream after what is queued. */
+  /** Ends the stream after what is buffered. */
   close(reason = 'closed'): void {
     if (this.#closed) return;
-    this.#controller.close();
     this.#release(reason);
+    this.sink.end();
   }
 
-  /** Ends the stream at once, dropping what is queued (the server logs `reason` once). */
+  /** Ends the stream at once, dropping what is buffered (the server logs `reason` once). */
   abort(reason: string): void {
     if (this.#closed) return;
-    const error = new Error(reason);
-    error.stack = reason;
-    this.#controller.error(error);
     this.#release(reason);
+    this.sink.destroy(reason);
   }
 
   #release(reason: string) {
