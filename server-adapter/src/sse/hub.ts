@@ -169,21 +169,27 @@ export class SseHub<P> {
   #broadcast(seq: number, snapshot: JobSnapshot) {
     if (this.#epoch === null || !this.#sessions.size) return;
     let chunk: Uint8Array | null = null;
-    const seen = new Set<SseSession<P>>();
-    const offer = (sessions: Set<SseSession<P>> | undefined) => {
-      if (!sessions) return;
-      for (const session of sessions) {
-        if (seen.has(session)) continue;
-        seen.add(session);
-        if (!this.#carries(session, snapshot)) continue;
-        chunk ??= updateFrame(this.#epoch!, seq, snapshot);
-        session.deliver(seq, chunk);
+    const frame = () => (chunk ??= updateFrame(this.#epoch!, seq, snapshot));
+    // A filtered stream may sit in several indexes (a job= and a kind=): offer it once.
+    const byJob = this.#byJob.get(snapshot.job_id);
+    const byKind = this.#byKind.get(snapshot.kind);
+    const byTarget = snapshot.target === null ? undefined : this.#byTarget.get(snapshot.target);
+    if (byJob || byKind || byTarget) {
+      const seen = new Set<SseSession<P>>();
+      for (const sessions of [byJob, byKind, byTarget]) {
+        if (!sessions) continue;
+        for (const session of sessions) {
+          if (seen.has(session)) continue;
+          seen.add(session);
+          if (this.#carries(session, snapshot)) session.deliver(seq, frame());
+        }
       }
-    };
-    offer(this.#byJob.get(snapshot.job_id));
-    offer(this.#byKind.get(snapshot.kind));
-    if (snapshot.target !== null) offer(this.#byTarget.get(snapshot.target));
-    offer(this.#unfiltered);
+    }
+    // Unfiltered streams are in no other index, and carry every job the caller may see.
+    const { canSee } = this.#options;
+    for (const session of this.#unfiltered) {
+      if (!canSee || canSee(session.principal, snapshot)) session.deliver(seq, frame());
+    }
   }
 
   /** Events this hub still owed were pruned: every stream reconnects and resumes (or resyncs). */

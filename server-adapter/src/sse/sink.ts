@@ -46,28 +46,16 @@ export function webStreamSink(maxBufferedBytes: number, gone: () => void): SseSi
 
 /**
  * A sink that writes straight to Node's `ServerResponse` (under `@hono/node-server`),
- * skipping the web-streams machinery on the hot path of a fan-out. Writes made in one
- * go (one event to many streams, a replay) leave in one system call: the response is
- * corked on the first write and uncorked in a microtask.
+ * skipping the web-streams machinery on the hot path of a fan-out. Node's own buffer
+ * gathers what the socket cannot take yet and sends it together when it drains.
  */
 export function nodeResponseSink(response: ServerResponse, headers: Record<string, string>, gone: () => void): SseSink {
   response.writeHead(200, headers);
   response.flushHeaders();
   response.on('close', gone);
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    response.uncork();
-  };
   return {
     write: (chunk) => {
-      if (response.destroyed) return;
-      if (!corked) {
-        corked = true;
-        response.cork();
-        queueMicrotask(uncork);
-      }
-      response.write(chunk);
+      if (!response.destroyed) response.write(chunk);
     },
     get buffered() {
       return response.writableLength;
