@@ -36,6 +36,23 @@ describe('sqlite store', () => {
     await second.close();
   });
 
+  it('starts a new epoch after a process that did not close, so no event number is handed out twice', async () => {
+    const path = dbPath();
+    const crashed = sqliteStore({ path, coalesceMs: 60_000 });
+    const { epoch } = await crashed.open();
+    const job = await crashed.save(jobFixture(), { durable: true });
+    // Announced to streams, never written: the process dies here.
+    const lost = await crashed.save({ ...job, state: 'running' }, { durable: false });
+    const restarted = sqliteStore({ path });
+    const reopened = await restarted.open();
+    expect(reopened.epoch).not.toBe(epoch);
+    expect((await restarted.save({ ...job, phase: 'again' }, { durable: true })).seq).toBe(lost.seq);
+    await restarted.close();
+    const clean = sqliteStore({ path });
+    expect((await clean.open()).epoch).toBe(reopened.epoch);
+    await clean.close();
+  });
+
   it('commits a durable save before it resolves, while coalesced saves wait for the next write', async () => {
     const path = dbPath();
     const store = sqliteStore({ path, coalesceMs: 60_000 });

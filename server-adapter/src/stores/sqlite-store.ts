@@ -122,8 +122,13 @@ class SqliteStore implements JobStore {
     this.#statements = this.prepare(db);
     const meta = (key: string) =>
       (db.prepare('SELECT value FROM job_status_meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
-    this.#epoch = meta('epoch') ?? newEpoch();
-    db.prepare('INSERT OR IGNORE INTO job_status_meta (key, value) VALUES (?, ?)').run('epoch', this.#epoch);
+    // Coalesced events reach streams before they reach the disk. After a crash, numbers
+    // that clients already hold may be handed out again for other events, so a process
+    // that did not close cleanly starts a new epoch: every old resume point resyncs.
+    const crashed = meta('open') === '1';
+    this.#epoch = crashed ? newEpoch() : (meta('epoch') ?? newEpoch());
+    this.#statements.setMeta.run('epoch', this.#epoch);
+    this.#statements.setMeta.run('open', '1');
     this.#prunedThrough = Number(meta('pruned_through') ?? 0);
     const maxSeq = (sql: string) => Number((db.prepare(sql).get() as { s: number | null }).s ?? 0);
     this.#seq = Math.max(
@@ -337,6 +342,7 @@ class SqliteStore implements JobStore {
   async close() {
     if (!this.#db) return;
     this.#flush();
+    this.#statements.setMeta.run('open', '0');
     this.#db.close();
     this.#db = null;
   }
