@@ -42,6 +42,8 @@ export interface OpenStreamOptions<P> {
 const RETRY_MS = 3000;
 /** Events read from the store per round while replaying. */
 const REPLAY_PAGE = 1000;
+/** How long a replay waits for a reader that takes nothing before cutting it off. */
+const REPLAY_STALL_MS = 30_000;
 const encoder = new TextEncoder();
 
 /**
@@ -150,10 +152,29 @@ export class SseHub<P> {
       const events = await this.#options.store.readEvents(position, REPLAY_PAGE);
       if (events === null) return null;
       for (const { seq, snapshot } of events) {
-        if (this.#carries(session, snapshot)) session.send(updateFrame(epoch, seq, snapshot));
+        if (this.#carries(session, snapshot)) {
+          // A long absence can mean more to replay than the slow-reader bound: send it as
+          // fast as the client reads, instead of all at once (which would cut the stream,
+          // and the same replay would cut the next one too).
+          await this.#roomFor(session);
+          session.send(updateFrame(epoch, seq, snapshot));
+        }
         position = seq;
       }
       if (events.length < REPLAY_PAGE || session.closed) return position;
+    }
+  }
+
+  /** Waits until the session's sink holds at most half the bound; a reader that takes longer than REPLAY_STALL_MS is cut off. */
+  async #roomFor(session: SseSession<P>) {
+    const half = this.#options.maxBufferedBytes / 2;
+    const deadline = Date.now() + REPLAY_STALL_MS;
+    while (!session.closed && session.sink.buffered > half) {
+      if (Date.now() > deadline) {
+        session.abort(`job-status: closed a stream that read none of its replay for ${REPLAY_STALL_MS / 1000} s`);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
 
