@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { jobFromRow } from './job-row.js';
 import type { JobLogLine, JobSnapshot } from '@job-status/protocol';
 import { jsonLineLogger } from '../options.js';
 import type { JobStatusLogger } from '../options.js';
@@ -105,18 +106,18 @@ class PostgresStore implements JobStore {
 
   async get(jobId: string) {
     const { rows } = await this.#query<JobRow>(`SELECT * FROM ${this.#t('jobs')} WHERE job_id = $1`, [jobId]);
-    return rows[0] ? fromRow(rows[0]) : null;
+    return rows[0] ? jobFromRow(rows[0]) : null;
   }
 
   async getMany(jobIds: readonly string[]) {
     if (!jobIds.length) return [];
     const { rows } = await this.#query<JobRow>(`SELECT * FROM ${this.#t('jobs')} WHERE job_id = ANY($1::text[])`, [jobIds]);
-    return rows.map(fromRow);
+    return rows.map(jobFromRow);
   }
 
   async findByIdempotencyKey(key: string) {
     const { rows } = await this.#query<JobRow>(`SELECT * FROM ${this.#t('jobs')} WHERE idempotency_key = $1`, [key]);
-    return rows[0] ? fromRow(rows[0]) : null;
+    return rows[0] ? jobFromRow(rows[0]) : null;
   }
 
   async list(query: ListQuery): Promise<ListPage> {
@@ -139,7 +140,7 @@ class PostgresStore implements JobStore {
        ORDER BY ${column} ${order}, job_id ${order} LIMIT ${param(query.limit + 1)}`,
       params,
     );
-    const jobs = rows.slice(0, query.limit).map(fromRow);
+    const jobs = rows.slice(0, query.limit).map(jobFromRow);
     const last = jobs.at(-1);
     return {
       jobs,
@@ -151,7 +152,7 @@ class PostgresStore implements JobStore {
     const { rows } = await this.#query<JobRow>(
       `SELECT * FROM ${this.#t('jobs')} WHERE state IN ('queued', 'running') ORDER BY created_at, job_id`,
     );
-    return rows.map(fromRow);
+    return rows.map(jobFromRow);
   }
 
   async appendLog(jobId: string, line: JobLogLine) {
@@ -243,7 +244,7 @@ class PostgresStore implements JobStore {
 
   async claim(jobId: string, owner: string, lapseMs: number) {
     const { rows } = await this.#query<JobRow>(this.#sql.claim, [jobId, owner, lapseMs]);
-    return rows[0] ? fromRow(rows[0]) : null;
+    return rows[0] ? jobFromRow(rows[0]) : null;
   }
 
   async close() {
@@ -337,30 +338,4 @@ function toParams(job: UnnumberedJob): unknown[] {
         return job[column];
     }
   });
-}
-
-function fromRow(row: JobRow): StoredJob {
-  const text = (key: string) => row[key] as string | null;
-  return {
-    job_id: text('job_id')!,
-    kind: text('kind')!,
-    target: text('target'),
-    label: text('label')!,
-    state: text('state') as StoredJob['state'],
-    phase: text('phase'),
-    progress: row.progress ? JSON.parse(row.progress as string) : null,
-    message: text('message'),
-    error: row.error ? JSON.parse(row.error as string) : null,
-    created_at: text('created_at')!,
-    started_at: text('started_at'),
-    finished_at: text('finished_at'),
-    updated_at: text('updated_at')!,
-    seq: Number(row.seq),
-    has_logs: row.has_logs === true,
-    actor: text('actor'),
-    input: row.input === null ? undefined : JSON.parse(row.input as string),
-    idempotency_key: text('idempotency_key'),
-    owner: text('owner'),
-    ...(row.result === null ? {} : { result: JSON.parse(row.result as string) }),
-  };
 }

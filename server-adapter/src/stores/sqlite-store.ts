@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { jobFromRow } from './job-row.js';
 import type { JobLogLine, JobSnapshot } from '@job-status/protocol';
 import { SORT_COLUMNS, decodeCursor, encodeCursor } from './cursor.js';
 import { newEpoch } from './epoch.js';
@@ -211,7 +212,7 @@ class SqliteStore implements JobStore {
     const pending = this.#pendingJobs.get(jobId);
     if (pending) return pending;
     const row = this.#statements.getJob.get(jobId) as JobRow | undefined;
-    return row ? fromRow(row) : null;
+    return row ? jobFromRow(row) : null;
   }
 
   async getMany(jobIds: readonly string[]) {
@@ -219,13 +220,13 @@ class SqliteStore implements JobStore {
     if (!jobIds.length) return [];
     // One prepared statement for any number of ids: a poll of 20 jobs is the hot path.
     const rows = this.#statements.getMany.all(JSON.stringify(jobIds)) as JobRow[];
-    return rows.map(fromRow);
+    return rows.map(jobFromRow);
   }
 
   async findByIdempotencyKey(key: string) {
     this.#flush();
     const row = this.#statements.getByKey.get(key) as JobRow | undefined;
-    return row ? fromRow(row) : null;
+    return row ? jobFromRow(row) : null;
   }
 
   async list(query: ListQuery): Promise<ListPage> {
@@ -251,7 +252,7 @@ class SqliteStore implements JobStore {
     const sql = `SELECT * FROM job_status_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY ${column} ${order}, job_id ${order} LIMIT ?`;
     const rows = this.#database.prepare(sql).all(...params, query.limit + 1) as JobRow[];
-    const jobs = rows.slice(0, query.limit).map(fromRow);
+    const jobs = rows.slice(0, query.limit).map(jobFromRow);
     const last = jobs.at(-1);
     return {
       jobs,
@@ -261,7 +262,7 @@ class SqliteStore implements JobStore {
 
   async listBusy() {
     this.#flush();
-    return (this.#statements.busy.all() as JobRow[]).map(fromRow);
+    return (this.#statements.busy.all() as JobRow[]).map(jobFromRow);
   }
 
   async appendLog(jobId: string, line: JobLogLine) {
@@ -336,7 +337,7 @@ class SqliteStore implements JobStore {
   async claim(jobId: string, owner: string, lapseMs: number) {
     this.#flush();
     const row = this.#statements.claim.get({ id: jobId, owner, since: Date.now() - lapseMs }) as JobRow | undefined;
-    return row ? fromRow(row) : null;
+    return row ? jobFromRow(row) : null;
   }
 
   async close() {
@@ -356,31 +357,5 @@ function toRow(job: StoredJob): JobRow {
     has_logs: job.has_logs ? 1 : 0,
     input: job.input === undefined ? null : JSON.stringify(job.input),
     result: job.result === undefined ? null : JSON.stringify(job.result),
-  };
-}
-
-function fromRow(row: JobRow): StoredJob {
-  const text = (key: keyof JobRow) => row[key] as string | null;
-  return {
-    job_id: text('job_id')!,
-    kind: text('kind')!,
-    target: text('target'),
-    label: text('label')!,
-    state: text('state') as StoredJob['state'],
-    phase: text('phase'),
-    progress: row.progress ? JSON.parse(row.progress as string) : null,
-    message: text('message'),
-    error: row.error ? JSON.parse(row.error as string) : null,
-    created_at: text('created_at')!,
-    started_at: text('started_at'),
-    finished_at: text('finished_at'),
-    updated_at: text('updated_at')!,
-    seq: Number(row.seq),
-    has_logs: row.has_logs === 1,
-    actor: text('actor'),
-    input: row.input === null ? undefined : JSON.parse(row.input as string),
-    idempotency_key: text('idempotency_key'),
-    owner: text('owner'),
-    ...(row.result === null ? {} : { result: JSON.parse(row.result as string) }),
   };
 }
