@@ -26,6 +26,8 @@ interface TenantFlags {
   auth?: 'ok' | '401' | '403';
   /** Overrides the advertised minimum polling interval, in seconds. */
   minInterval?: number;
+  /** The caller's display name (recorded as a job's `actor`). Default "Admin". */
+  name?: string;
 }
 
 const flags = new Map<string, TenantFlags>();
@@ -54,7 +56,7 @@ const flagsOf = (path: string) => flags.get(tenantOf(path)) ?? {};
 const jobs = createJobStatus({
   authorize: (c) => {
     const auth = flagsOf(c.req.path).auth;
-    return auth === '401' ? null : auth === '403' ? false : { id: 'admin', name: 'Admin' };
+    return auth === '401' ? null : auth === '403' ? false : { id: 'admin', name: flagsOf(c.req.path).name ?? 'Admin' };
   },
   canSee: (_principal, job) => !hiddenJobs.has(job.job_id),
   limits: { maxStreamsPerCaller: 10_000 },
@@ -142,6 +144,26 @@ jobs.define('test.hostile', {
     ctx.progress({ current: 1, total: 3, unit: HOSTILE });
     await waitGate(ctx, 0);
     throw new JobFailure(HOSTILE, { code: 'hostile', hint: HOSTILE });
+  },
+});
+
+/**
+ * Markup in every text field, each naming its field (`hostile('phase')`...): label, phase,
+ * progress unit, log line, and after a release either an error with a hint
+ * (`input.outcome: 'fail'`) or a message and a result (`'succeed'`). With a hostile target
+ * and a hostile actor (the tenant's `name`), every field of a job is hostile.
+ */
+const hostile = (field: string) => `<img src=x onerror="window.__hostile='${field}'"><script>window.__hostile='${field}'</script>${field}`;
+jobs.define('test.hostile-fields', {
+  label: () => hostile('label'),
+  run: async (ctx, input: any) => {
+    ctx.phase(hostile('phase'));
+    // A unit is cut to 40 characters: a short one.
+    ctx.progress({ current: 1, total: 3, unit: '<img src=x onerror=alert(1)>' });
+    ctx.log('error', hostile('log'));
+    await waitGate(ctx, 0);
+    if (input?.outcome === 'fail') throw new JobFailure(hostile('error'), { code: 'hostile', hint: hostile('hint') });
+    return { message: hostile('message'), result: { html: hostile('result') } };
   },
 });
 
