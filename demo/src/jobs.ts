@@ -13,8 +13,8 @@ export interface DemoJobOptions {
 }
 
 
-/** Sleeps, but wakes early (and throws) when the job is canceled. */
-function pause(ctx: JobContext, ms: number) {
+/** Sleeps, but wakes early (and throws) when the job is canceled or times out. */
+export function pause(ctx: JobContext, ms: number) {
   return new Promise<void>((resolve, reject) => {
     if (ctx.signal.aborted) return reject(ctx.signal.reason);
     const stop = () => {

@@ -8,6 +8,7 @@ import { createJobStatus, JobFailure } from '@job-status/hono';
 import type { JobContext, JobStatusLimits } from '@job-status/hono';
 import { sqliteStore } from '@job-status/hono/sqlite';
 import type { JobSnapshot } from '@job-status/protocol';
+import { pause } from '../../../src/jobs.js';
 
 /** The header that names the caller: each chaos client is its own principal (its own stream limit). */
 export const USER_HEADER = 'x-chaos-user';
@@ -22,21 +23,6 @@ export interface RandomPlan {
   logEvery: number;
 }
 
-/** Sleeps, but wakes early (and throws) when the job is canceled or times out. */
-export function pause(ctx: JobContext, ms: number) {
-  return new Promise<void>((resolve, reject) => {
-    if (ctx.signal.aborted) return reject(ctx.signal.reason);
-    const stop = () => {
-      clearTimeout(timer);
-      reject(ctx.signal.reason);
-    };
-    const timer = setTimeout(() => {
-      ctx.signal.removeEventListener('abort', stop);
-      resolve();
-    }, ms);
-    ctx.signal.addEventListener('abort', stop, { once: true });
-  });
-}
 
 export interface ChaosServerOptions {
   heartbeatMs?: number;
