@@ -209,6 +209,7 @@ describe('GET /events over a real socket', () => {
     await healthy.until(() => healthy.updates().some((u) => u.state === 'success'), 20_000);
     expect(healthy.ended).toBe(false);
     expect(ctx.jobs.streams).toBe(1);
+    expect(ctx.logger.errors.some((e) => String(e.reason).includes('fell more than'))).toBe(true);
     stalled.destroy();
   }, 30_000);
 

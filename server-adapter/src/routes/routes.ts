@@ -214,7 +214,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
       // Under @hono/node-server: write to the socket directly (with the headers middleware
       // set so far, such as CORS), without a web stream per subscriber on the hot path.
       const merged = { ...Object.fromEntries(c.res.headers), ...headers };
-      await hub.open({ ...stream, sink: (gone) => nodeResponseSink(outgoing, merged, gone) });
+      await hub.open({ ...stream, sink: (gone) => nodeResponseSink(outgoing, merged, gone, (reason) => deps.logger.error({ reason }, 'job-status: stream closed')) });
       return (await import('@hono/node-server/utils/response')).RESPONSE_ALREADY_SENT;
     }
     const session = await hub.open(stream);

@@ -49,7 +49,12 @@ export function webStreamSink(maxBufferedBytes: number, gone: () => void): SseSi
  * skipping the web-streams machinery on the hot path of a fan-out. Node's own buffer
  * gathers what the socket cannot take yet and sends it together when it drains.
  */
-export function nodeResponseSink(response: ServerResponse, headers: Record<string, string>, gone: () => void): SseSink {
+export function nodeResponseSink(
+  response: ServerResponse,
+  headers: Record<string, string>,
+  gone: () => void,
+  log: (reason: string) => void,
+): SseSink {
   response.writeHead(200, headers);
   response.flushHeaders();
   response.on('close', gone);
@@ -62,7 +67,7 @@ export function nodeResponseSink(response: ServerResponse, headers: Record<strin
     },
     end: () => response.end(),
     destroy: (reason) => {
-      console.error(reason);
+      log(reason);
       response.destroy();
     },
   };
