@@ -8,7 +8,7 @@ import { sleep, startWorker } from '../lib/workers.mjs';
 import { clickToTile } from './click-to-tile.mjs';
 
 const CHROMIUM = {
-  executablePath: '/usr/bin/chromium',
+  executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
 };
 
