@@ -1,3 +1,4 @@
+import { JobStatusError } from '../errors.js';
 import type { BusMessage } from './bus.js';
 
 /**
@@ -12,4 +13,20 @@ export function isBusMessage(value: unknown): value is BusMessage {
   if (message.type !== 'job' || typeof message.snapshot !== 'object' || message.snapshot === null) return false;
   const snapshot = message.snapshot as { job_id?: unknown; seq?: unknown; kind?: unknown; state?: unknown };
   return typeof snapshot.job_id === 'string' && Number.isSafeInteger(snapshot.seq) && typeof snapshot.kind === 'string' && typeof snapshot.state === 'string';
+}
+
+/**
+ * What a networked bus does once it has tried to send: a lost change is only logged as
+ * an outage (the other instances read it from the store), but a cancel has no other way
+ * to reach the instance that runs the job, so its caller hears 503.
+ */
+export function settleSend(sent: Promise<void>, message: BusMessage, outage: (error: Error) => void, unreachable: string): void | Promise<void> {
+  if (message.type === 'job') {
+    sent.catch(outage);
+    return;
+  }
+  return sent.catch((error: Error) => {
+    outage(error);
+    throw new JobStatusError(503, 'bus_unavailable', `The request could not reach the server running this job (${unreachable}); try again shortly.`);
+  });
 }

@@ -1,9 +1,8 @@
 import pg from 'pg';
-import { JobStatusError } from '../errors.js';
 import { jsonLineLogger } from '../options.js';
 import type { JobStatusLogger } from '../options.js';
 import type { BusMessage, JobBus } from './bus.js';
-import { isBusMessage } from './envelope.js';
+import { isBusMessage, settleSend } from './envelope.js';
 
 export interface PostgresBusOptions {
   /** A `postgres://` URL. The bus opens one listening connection and a small pool for NOTIFY. */
@@ -127,14 +126,7 @@ class PostgresJobBus implements PostgresBus {
     const payload = JSON.stringify({ origin: this.#origin, message });
     if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) return;
     const sent = this.#pool.query('SELECT pg_notify($1, $2)', [this.#channel, payload]).then(() => undefined);
-    if (message.type === 'job') {
-      sent.catch((error: Error) => this.#outage(error));
-      return;
-    }
-    return sent.catch((error: Error) => {
-      this.#outage(error);
-      throw new JobStatusError(503, 'bus_unavailable', 'The request could not reach the server running this job (the database is unreachable); try again shortly.');
-    });
+    return settleSend(sent, message, (error) => this.#outage(error), 'the database is unreachable');
   }
 
   subscribe(listener: (message: BusMessage) => void) {

@@ -1,9 +1,8 @@
 import { Redis } from 'ioredis';
-import { JobStatusError } from '../errors.js';
 import { jsonLineLogger } from '../options.js';
 import type { JobStatusLogger } from '../options.js';
 import type { BusMessage, JobBus } from './bus.js';
-import { isBusMessage } from './envelope.js';
+import { isBusMessage, settleSend } from './envelope.js';
 
 export interface RedisBusOptions {
   /** A `redis://` or `rediss://` URL. The bus opens two connections and closes them on `close()`. */
@@ -93,16 +92,7 @@ class RedisJobBus implements RedisBus {
       this.#publisher.status === 'ready'
         ? this.#publisher.publish(this.#channel, JSON.stringify({ origin: this.#origin, message })).then(() => undefined)
         : Promise.reject(new Error(`the Redis connection is ${this.#publisher.status}`));
-    if (message.type === 'job') {
-      // A lost change is read from the store by the other instances.
-      sent.catch((error: Error) => this.#outage(error));
-      return;
-    }
-    // A cancel has no other way to reach the instance that runs the job: say so.
-    return sent.catch((error: Error) => {
-      this.#outage(error);
-      throw new JobStatusError(503, 'bus_unavailable', 'The request could not reach the server running this job (Redis is unreachable); try again shortly.');
-    });
+    return settleSend(sent, message, (error) => this.#outage(error), 'Redis is unreachable');
   }
 
   subscribe(listener: (message: BusMessage) => void) {
