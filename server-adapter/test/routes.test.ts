@@ -135,6 +135,40 @@ describe('routes', () => {
       expect(await again.text()).toBe('');
     });
 
+    it('answers 200 with the new snapshot once the job changed, though the old ETag is sent', async () => {
+      setup();
+      const step = gate();
+      const done = gate();
+      ctx.jobs.define('t.steps', {
+        run: async (c) => {
+          await step.promise;
+          c.progress({ percent: 50 });
+          await done.promise;
+        },
+      });
+      const { job_id } = await enqueue({ kind: 't.steps' });
+      const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
+      let first: Response;
+      let before: JobSnapshot;
+      for (;;) {
+        first = await request(`/${job_id}`);
+        before = (await first.json()) as JobSnapshot;
+        if (before.state === 'running') break;
+        await pause();
+      }
+      const etag = first.headers.get('etag')!;
+      step.open();
+      let changed: Response;
+      while ((changed = await request(`/${job_id}`, { headers: { 'if-none-match': etag } })).status === 304) await pause();
+      expect(changed.status).toBe(200);
+      const after = (await changed.json()) as JobSnapshot;
+      expect(after.seq).toBeGreaterThan(before.seq);
+      expect(after.progress?.percent).toBe(50);
+      expect(changed.headers.get('etag')).not.toBe(etag);
+      done.open();
+      await settled(job_id);
+    });
+
     it('answers 404 for an unknown job and 400 for an id that is not a UUID', async () => {
       setup();
       await expectError(await request(`/${crypto.randomUUID()}`), 404, 'not_found');
