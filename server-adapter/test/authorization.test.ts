@@ -77,6 +77,24 @@ describe('authorization matrix', () => {
     });
   }
 
+  it('a cancel refused to another tenant leaves the job running; the owner’s cancel stops it', async () => {
+    const job = await jobs.enqueue('t.wait', null, { actor: 'admin-a' });
+    const cancel = (caller: Caller) =>
+      fetch(`${server.url}/jobs/${job.job_id}/cancel`, { method: 'POST', headers: { ...headers(caller), origin: server.url } });
+    for (const caller of ['nobody', 'viewer', 'admin-b'] as Caller[]) {
+      expect((await cancel(caller)).status).toBeGreaterThanOrEqual(400);
+      expect((await jobs.get(job.job_id))?.state).toMatch(/^(queued|running)$/);
+    }
+    const answer = await cancel('admin-a');
+    expect(answer.status).toBe(202);
+    let state: string | undefined;
+    for (let i = 0; i < 200 && state !== 'canceled'; i++) {
+      state = (await jobs.get(job.job_id))?.state;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(state).toBe('canceled');
+  });
+
   it('never carries another tenant’s job on a stream, fresh or resumed', async () => {
     const b = await openStream(`${server.url}/jobs/events`, headers('admin-b'));
     await b.until(() => b.events.some((e) => e.event === 'ready'));
