@@ -49,8 +49,11 @@ describe('demo server', () => {
     const { job_id } = (await response.json()) as { job_id: string };
     const job = await settle(cookie, job_id);
     expect(job).toMatchObject({ state: 'success', label: 'Push to peer-a', actor: 'admin', progress: { current: 120, total: 120, unit: 'files' } });
-    const logs = (await (await demo.app.request(`/api/admin/jobs/${job_id}/logs`, { headers: { cookie } })).json()) as { lines: unknown[] };
-    expect(logs.lines.length).toBeGreaterThan(0);
+    const logs = (await (await demo.app.request(`/api/admin/jobs/${job_id}/logs`, { headers: { cookie } })).json()) as { lines: Array<{ seq: number; level: string; message: string }> };
+    // The log tells the run's story in order: the connection first, the last batch last.
+    expect(logs.lines[0]).toMatchObject({ seq: 1, level: 'info', message: expect.stringMatching(/^Connecting to peer-a/) });
+    expect(logs.lines.at(-1)!.message).toBe('Uploading 120 of 120 files');
+    expect(logs.lines.map((line) => line.seq)).toEqual(logs.lines.map((_, i) => i + 1));
   });
 
   it('finishes an unsigned pull as warning awaiting approval, and applies it when allowed', async () => {
