@@ -137,3 +137,15 @@ export async function openStream(url: string, headers: Record<string, string> = 
     done,
   };
 }
+
+/** Splits bytes at the given cut points (positions taken modulo the length). */
+export function cutBytes(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
+  const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const parts: Uint8Array[] = [];
+  let from = 0;
+  for (const to of [...at, bytes.length]) {
+    if (to > from) parts.push(bytes.subarray(from, to));
+    from = Math.max(from, to);
+  }
+  return parts;
+}
