@@ -1,6 +1,7 @@
 // Opens every story of the static Storybook (`storybook-static/`, from `npm run
 // build-storybook`) in headless Chromium and fails on any console error or uncaught
-// exception, any story that renders nothing or errors, and any axe violation in the
+// exception, any story that renders nothing or errors, any play function that fails (as
+// Storybook reports it on its channel), and any axe violation in the
 // story root. Docs pages are opened too, for errors and emptiness (their chrome is
 // Storybook's, so axe runs on stories only).
 //
@@ -34,7 +35,9 @@ async function check(page, entry, baseUrl) {
   try {
     const story = entry.type === 'story';
     // The a11y addon's own axe run is switched off: this runner runs axe itself.
-    await openStory(page, baseUrl, entry.id, { viewMode: story ? 'story' : 'docs', globals: 'a11y.manual:!true' });
+    const outcome = await openStory(page, baseUrl, entry.id, { viewMode: story ? 'story' : 'docs', globals: 'a11y.manual:!true' });
+    if (outcome?.error) problems.push(`play function failed: ${outcome.error}`);
+    else if (outcome?.status === 'error') problems.push('story failed: Storybook reported an error (see the console lines above)');
     const shown = await page.evaluate((selector) => {
       const root = document.querySelector(selector);
       const text = (node) => {
@@ -56,7 +59,6 @@ async function check(page, entry, baseUrl) {
         height: box?.height ?? 0,
       };
     }, story ? '#storybook-root' : '#storybook-docs');
-    // A failed play function shows no error display, but logs its assertion as a console error.
     if (shown.errored) problems.push(`story errored: ${shown.error}`);
     if (!shown.text || !shown.height) problems.push(`renders nothing (text: ${shown.text} chars, height: ${shown.height}px)`);
     if (story) {

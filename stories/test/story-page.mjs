@@ -31,20 +31,24 @@ export async function storiesOf(baseUrl) {
  * Opens `id` in the preview iframe (`viewMode` `story` or `docs`) and waits until
  * Storybook has rendered it and run its play function, then until every Lit element in
  * it has finished updating and the in-memory client's answers (30 ms each) have landed.
- * `globals` are added to the URL (e.g. `a11y.manual:!true`).
+ * `globals` are added to the URL (e.g. `a11y.manual:!true`). Resolves, for a story, with
+ * how Storybook says it ended: `{status: 'success' | 'error', error}`, where `error` is
+ * the first line of a play function's exception (Storybook may still say `success` then:
+ * it logs the exception instead of throwing it); null for docs.
  */
 export async function openStory(page, baseUrl, id, { viewMode = 'story', globals = '', settleMs = 300, timeout = 15_000 } = {}) {
+  await listenToPreview(page);
   const url = new URL('iframe.html', baseUrl);
   url.searchParams.set('id', id);
   url.searchParams.set('viewMode', viewMode);
   if (globals) url.searchParams.set('globals', globals);
   await page.goto(url.href, { waitUntil: 'load', timeout });
+  let outcome = null;
   if (viewMode === 'story') {
-    await page.waitForFunction(
-      () => ['finished', 'aborted'].includes(window.__STORYBOOK_PREVIEW__?.currentRender?.phase),
-      null,
-      { timeout, polling: 50 },
-    );
+    // Storybook says how the story ended (its play function included) on its channel.
+    outcome = await (
+      await page.waitForFunction((storyId) => window.__jobStatusStories?.[storyId], id, { timeout, polling: 50 })
+    ).jsonValue();
   } else {
     await page.waitForFunction(
       () => document.querySelector('#storybook-docs .sbdocs-content') && !document.querySelector('.sb-previewBlock_placeholder, [data-loading]'),
@@ -64,4 +68,36 @@ export async function openStory(page, baseUrl, id, { viewMode = 'story', globals
     await Promise.all(pending);
     await new Promise((resolve) => setTimeout(resolve, ms));
   }, settleMs);
+  return outcome;
+}
+
+const listening = new WeakSet();
+
+/**
+ * Records, in the page, how each story ended: Storybook's `storyFinished` status and the
+ * exception of a play function that threw (`playFunctionThrewException`), by story id, in
+ * `window.__jobStatusStories`. Hooked where the preview sets up its channel, before any
+ * story renders.
+ */
+async function listenToPreview(page) {
+  if (listening.has(page)) return;
+  listening.add(page);
+  await page.addInitScript(() => {
+    const stories = (window.__jobStatusStories = {});
+    const thrown = {};
+    let channel;
+    Object.defineProperty(window, '__STORYBOOK_ADDONS_CHANNEL__', {
+      configurable: true,
+      get: () => channel,
+      set(next) {
+        channel = next;
+        next.on('playFunctionThrewException', (error) => {
+          thrown[window.__STORYBOOK_PREVIEW__?.currentRender?.id] = String(error?.message ?? error).split('\n')[0];
+        });
+        next.on('storyFinished', ({ storyId, status }) => {
+          stories[storyId] = { status, error: thrown[storyId] ?? null };
+        });
+      },
+    });
+  });
 }
