@@ -6,6 +6,7 @@ import type { JobStore } from '../stores/store.js';
 import { EventFeed } from './event-feed.js';
 import { encodeFrame } from './frame.js';
 import { LogTail } from './log-tail.js';
+import { ReplayBudget } from './replay-budget.js';
 import type { LogTailSource } from './log-tail.js';
 import { SseSession, matchesFilter } from './session.js';
 import { webStreamSink } from './sink.js';
@@ -19,6 +20,8 @@ export interface SseHubOptions<P> {
   epoch: Promise<string>;
   heartbeatMs: number;
   maxBufferedBytes: number;
+  /** What the replays of the process may leave waiting for their readers, all together. */
+  maxReplayBytes: number;
   maxStreamsPerCaller: number;
   canSee: ((principal: P, job: JobSnapshot) => boolean) | undefined;
   /** Reads the current snapshots of the named jobs. */
@@ -52,7 +55,7 @@ export interface OpenStreamOptions<P> {
 /** How long a browser waits before reconnecting, sent once per stream. */
 const RETRY_MS = 3000;
 /** Events read from the store per round while replaying. */
-const REPLAY_PAGE = 1000;
+const REPLAY_PAGE = 100;
 /** How long a replay waits for a reader that takes nothing before cutting it off. */
 const REPLAY_STALL_MS = 30_000;
 const encoder = new TextEncoder();
@@ -72,6 +75,7 @@ export class SseHub<P> {
   readonly #byLog = new Map<string, Set<LogTail>>();
   readonly #tails = new Map<SseSession<P>, LogTail[]>();
   readonly #logSource: LogTailSource;
+  readonly #budget: ReplayBudget;
   readonly #unfiltered = new Set<SseSession<P>>();
   readonly #perCaller = new Map<string, number>();
   readonly #sessions = new Set<SseSession<P>>();
@@ -87,9 +91,11 @@ export class SseHub<P> {
     // Streams get the log in order and without holes, whatever the bus did on the way.
     this.#feed = new EventFeed(options.store, (seq, snapshot) => this.#broadcast(seq, snapshot), () => this.#resyncAll());
     this.#ready().catch(() => undefined);
+    this.#budget = new ReplayBudget(options.maxReplayBytes, options.maxBufferedBytes / 2);
     this.#logSource = {
       read: options.logs,
-      room: (session) => session.room(this.#options.maxBufferedBytes / 2, REPLAY_STALL_MS),
+      room: async (session) => (await session.room(this.#budget.window, REPLAY_STALL_MS)) && (await this.#budget.turn(), !session.closed),
+      hasRoom: (session) => session.sink.buffered <= this.#budget.window,
       eventBytes: Math.min(64 * 1024, this.#options.maxBufferedBytes / 8),
       failed: options.internal,
     };
@@ -139,7 +145,9 @@ export class SseHub<P> {
     session.send(encodeFrame({ event: JobEvent.heartbeat, data: JSON.stringify({ interval_ms: this.#options.heartbeatMs }) }));
     try {
       let position: number;
-      const replayed = resumeFrom && resumeFrom.epoch === epoch ? await this.#replay(session, epoch, resumeFrom.seq) : null;
+      // A replay the process has no room for is served as a resync: the snapshots say the same in less.
+      const replayable = resumeFrom && resumeFrom.epoch === epoch && this.#budget.hasRoom;
+      const replayed = replayable ? await this.#budget.run(() => this.#replay(session, epoch, resumeFrom.seq)) : null;
       if (replayed !== null) {
         position = replayed;
       } else {
@@ -203,23 +211,33 @@ export class SseHub<P> {
       .finally(() => (this.#starting = null)));
   }
 
-  /** Sends the stored events after `after`; returns the last seq covered, or null when they are gone. */
+  /**
+   * Sends the stored events after `after`; returns the last seq covered, or null when they
+   * are gone. A long absence can mean more to replay than the slow-reader bound: it goes
+   * as fast as the client reads (sending it all at once would cut the stream, and the
+   * same replay would cut the next one too). While the reader has no room, the replay
+   * holds nothing but its position: it reads the store again once there is room.
+   */
   async #replay(session: SseSession<P>, epoch: string, after: number): Promise<number | null> {
     let position = after;
     for (;;) {
+      if (!(await session.room(this.#budget.window, REPLAY_STALL_MS))) return position;
+      await this.#budget.turn();
+      if (session.closed) return position;
       const events = await this.#options.store.readEvents(position, REPLAY_PAGE);
       if (events === null) return null;
+      let full = false;
       for (const { seq, snapshot } of events) {
         if (this.#carries(session, snapshot)) {
-          // A long absence can mean more to replay than the slow-reader bound: send it as
-          // fast as the client reads, instead of all at once (which would cut the stream,
-          // and the same replay would cut the next one too).
-          if (!(await session.room(this.#options.maxBufferedBytes / 2, REPLAY_STALL_MS))) return position;
+          if (session.sink.buffered > this.#budget.window) {
+            full = true;
+            break;
+          }
           session.send(updateFrame(epoch, seq, snapshot));
         }
         position = seq;
       }
-      if (events.length < REPLAY_PAGE || session.closed) return position;
+      if (session.closed || (!full && events.length < REPLAY_PAGE)) return position;
     }
   }
 
