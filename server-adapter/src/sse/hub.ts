@@ -2,13 +2,14 @@ import type { JobLogLine, JobSnapshot } from '@job-status/protocol';
 import { JobEvent, formatEventId, parseEventId } from '@job-status/protocol';
 import type { JobBus } from '../buses/bus.js';
 import { JobStatusError } from '../errors.js';
-import type { JobStore } from '../stores/store.js';
+import { publicSnapshot } from '../stores/store.js';
+import type { JobStore, StoredJob } from '../stores/store.js';
 import { EventFeed } from './event-feed.js';
 import { encodeFrame } from './frame.js';
 import { LogTail } from './log-tail.js';
 import { ReplayBudget } from './replay-budget.js';
 import type { LogTailSource } from './log-tail.js';
-import { SseSession, matchesFilter } from './session.js';
+import { SseSession, isScoped, matchesFilter } from './session.js';
 import { webStreamSink } from './sink.js';
 import type { SseSink } from './sink.js';
 import type { StreamFilter } from './session.js';
@@ -56,6 +57,8 @@ export interface OpenStreamOptions<P> {
 const RETRY_MS = 3000;
 /** Events read from the store per round while replaying. */
 const REPLAY_PAGE = 100;
+/** Snapshots a stream gets at most after a resync, besides the jobs it names. */
+const RESYNC_MAX_JOBS = 1000;
 /** How long a replay waits for a reader that takes nothing before cutting it off. */
 const REPLAY_STALL_MS = 30_000;
 const encoder = new TextEncoder();
@@ -154,6 +157,7 @@ export class SseHub<P> {
         position = await this.#options.store.head();
         if (resumeFrom) session.send(encodeFrame({ event: JobEvent.resync, data: '{}' }));
         await this.#sendSnapshots(session);
+        if (resumeFrom) await this.#budget.run(() => this.#sendChangedSince(session, resumeFrom.seq));
       }
       // Live events that the replay or the snapshots already covered are dropped.
       const pending = session.pending ?? [];
@@ -247,6 +251,39 @@ export class SseHub<P> {
       if (this.#visible(session, snapshot)) {
         session.send(encodeFrame({ event: JobEvent.update, data: JSON.stringify(snapshot) }));
       }
+    }
+  }
+
+  /**
+   * After a resync, a scoped or unfiltered stream gets the current snapshot of each job it
+   * carries that is busy or changed after `after` (numbers only grow, across epochs too),
+   * the most recently updated first found, at most RESYNC_MAX_JOBS; sent in log order, at
+   * the reader's pace. Named jobs already went out with their snapshots.
+   */
+  async #sendChangedSince(session: SseSession<P>, after: number) {
+    const { filter } = session;
+    if (!isScoped(filter) && filter.jobs.size) return;
+    const { store } = this.#options;
+    const found = new Map<string, JobSnapshot>();
+    const keep = (job: StoredJob) => {
+      if (found.size >= RESYNC_MAX_JOBS || filter.jobs.has(job.job_id)) return;
+      const snapshot = publicSnapshot(job);
+      if (this.#carries(session, snapshot)) found.set(job.job_id, snapshot);
+    };
+    for (const job of await store.listBusy()) keep(job);
+    const query = { kinds: [...filter.kinds], targets: [...filter.targets], states: [...(filter.states ?? [])], sort: 'updated_desc' as const, limit: 100 };
+    let cursor: string | undefined;
+    while (found.size < RESYNC_MAX_JOBS) {
+      const page = await store.list({ ...query, cursor });
+      const newer = page.jobs.filter((job) => job.seq > after);
+      newer.forEach(keep);
+      // Updated in order: a page with nothing newer means the rest is older still (give or take a clock step).
+      if (!newer.length || page.next_cursor === null) break;
+      cursor = page.next_cursor;
+    }
+    for (const snapshot of [...found.values()].sort((a, b) => a.seq - b.seq)) {
+      if (!(await session.room(this.#budget.window, REPLAY_STALL_MS))) return;
+      session.send(encodeFrame({ event: JobEvent.update, data: JSON.stringify(snapshot) }));
     }
   }
 
