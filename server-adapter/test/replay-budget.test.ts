@@ -87,9 +87,10 @@ async function hubWithLog(events: number, limits: { maxReplayBytes: number; maxB
     const { input: _i, idempotency_key: _k, owner: _o, ...snapshot } = await store.save(jobFixture({ phase: `${i} ${'x'.repeat(1000)}` }), { durable: true });
     saved.push(snapshot);
   }
+  const bus = memoryBus();
   const hub = new SseHub<{ id: string }>({
     store,
-    bus: memoryBus(),
+    bus,
     epoch: Promise.resolve(epoch),
     heartbeatMs: 60_000,
     ...limits,
@@ -102,7 +103,7 @@ async function hubWithLog(events: number, limits: { maxReplayBytes: number; maxB
     },
   });
   hubs.push(hub);
-  return { hub, epoch, saved };
+  return { hub, epoch, saved, store, bus };
 }
 
 describe('replays with bounded memory (issue 13, finding 6)', () => {
@@ -133,6 +134,25 @@ describe('replays with bounded memory (issue 13, finding 6)', () => {
     }
   });
 
+  it('closes a stream whose live events pile up past the slow-reader bound while its replay waits', async () => {
+    const { hub, epoch, store, bus } = await hubWithLog(400, { maxReplayBytes: 1024 * 1024, maxBufferedBytes: 64 * 1024 });
+    const reader = stalledReader();
+    let closed = false;
+    void hub
+      .open({ principal: { id: 'c' }, callerId: 'c', filter: { jobs: new Set(), kinds: new Set(), targets: new Set() }, lastEventId: `${epoch}-0`, sink: () => reader.sink })
+      .finally(() => (closed = true));
+    await settle(() => reader.sink.buffered > 0);
+    // Live events while the replay waits for its reader: held, then too many.
+    for (let i = 0; i < 100 && hub.size > 0; i++) {
+      const { input: _i, idempotency_key: _k, owner: _o, ...snapshot } = await store.save(jobFixture({ phase: 'y'.repeat(2000) }), { durable: true });
+      bus.publish({ type: 'job', snapshot });
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    await settle(() => closed);
+    expect(hub.size).toBe(0);
+    expect(reader.peak).toBeLessThanOrEqual(64 * 1024);
+  });
+
   it('serves a resume the process has no room to replay with resync and the current snapshots', async () => {
     // Room for two catching-up streams of the smallest window.
     const { hub, epoch } = await hubWithLog(400, { maxReplayBytes: 32 * 1024, maxBufferedBytes: 1024 * 1024 });
@@ -142,7 +162,14 @@ describe('replays with bounded memory (issue 13, finding 6)', () => {
     stalled.forEach((reader, i) => void open(reader, i));
     await settle(() => stalled.every((reader) => reader.sink.buffered > 0));
     const late = stalledReader();
-    await open(late, 9);
+    const opened = open(late, 9);
+    // The snapshots after the resync (the 400 jobs are queued, so busy) go at this reader's pace too.
+    while (!late.events().some((e) => e.event === 'ready')) {
+      late.read();
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await opened;
+    expect(late.events().filter((e) => e.event === 'job-update')).toHaveLength(400);
     const names = late.events().map((e) => e.event).filter((e) => e !== 'heartbeat');
     expect(names[0]).toBe('resync');
     expect(names.at(-1)).toBe('ready');
