@@ -1,11 +1,14 @@
-import type { JobSnapshot } from '@job-status/protocol';
+import type { JobLogLine, JobSnapshot } from '@job-status/protocol';
 import { JobEvent, formatEventId, parseEventId } from '@job-status/protocol';
 import type { JobBus } from '../buses/bus.js';
 import { JobStatusError } from '../errors.js';
-import type { JobStore } from '../stores/store.js';
+import { publicSnapshot } from '../stores/store.js';
+import type { JobStore, StoredJob } from '../stores/store.js';
 import { EventFeed } from './event-feed.js';
 import { encodeFrame } from './frame.js';
-import { SseSession, matchesFilter } from './session.js';
+import { LogFollowers } from './log-followers.js';
+import { ReplayBudget } from './replay-budget.js';
+import { SseSession, isScoped, matchesFilter } from './session.js';
 import { webStreamSink } from './sink.js';
 import type { SseSink } from './sink.js';
 import type { StreamFilter } from './session.js';
@@ -17,16 +20,27 @@ export interface SseHubOptions<P> {
   epoch: Promise<string>;
   heartbeatMs: number;
   maxBufferedBytes: number;
+  /** What the replays of the process may leave waiting for their readers, all together. */
+  maxReplayBytes: number;
   maxStreamsPerCaller: number;
   canSee: ((principal: P, job: JobSnapshot) => boolean) | undefined;
   /** Reads the current snapshots of the named jobs. */
   snapshots: (jobIds: readonly string[]) => Promise<JobSnapshot[]>;
+  /** Reads stored log lines of a job with `seq > after`, oldest first. */
+  logs: (jobId: string, after: number, limit: number) => Promise<JobLogLine[]>;
+  /** Where a failed read of the store is reported. */
+  internal: (error: unknown) => void;
 }
 
 export interface OpenStreamOptions<P> {
   principal: P;
   callerId: string;
   filter: StreamFilter;
+  /**
+   * Jobs whose log lines the stream carries (`log=`), each with the last line the client
+   * holds. Each must also be in `filter.jobs`.
+   */
+  logs?: ReadonlyMap<string, number>;
   /** The client's resume point, as sent (header or query); null for a fresh stream. */
   lastEventId: string | null;
   /** Aborted when the client goes away. */
@@ -41,7 +55,9 @@ export interface OpenStreamOptions<P> {
 /** How long a browser waits before reconnecting, sent once per stream. */
 const RETRY_MS = 3000;
 /** Events read from the store per round while replaying. */
-const REPLAY_PAGE = 1000;
+const REPLAY_PAGE = 100;
+/** Snapshots a stream gets at most after a resync, besides the jobs it names. */
+const RESYNC_MAX_JOBS = 1000;
 /** How long a replay waits for a reader that takes nothing before cutting it off. */
 const REPLAY_STALL_MS = 30_000;
 const encoder = new TextEncoder();
@@ -56,6 +72,9 @@ export class SseHub<P> {
   readonly #byJob = new Map<string, Set<SseSession<P>>>();
   readonly #byKind = new Map<string, Set<SseSession<P>>>();
   readonly #byTarget = new Map<string, Set<SseSession<P>>>();
+  readonly #byState = new Map<string, Set<SseSession<P>>>();
+  readonly #logs: LogFollowers;
+  readonly #budget: ReplayBudget;
   readonly #unfiltered = new Set<SseSession<P>>();
   readonly #perCaller = new Map<string, number>();
   readonly #sessions = new Set<SseSession<P>>();
@@ -71,14 +90,24 @@ export class SseHub<P> {
     // Streams get the log in order and without holes, whatever the bus did on the way.
     this.#feed = new EventFeed(options.store, (seq, snapshot) => this.#broadcast(seq, snapshot), () => this.#resyncAll());
     this.#ready().catch(() => undefined);
+    this.#budget = new ReplayBudget(options.maxReplayBytes, options.maxBufferedBytes / 2);
+    this.#logs = new LogFollowers({
+      read: options.logs,
+      room: async (session) => (await session.room(this.#budget.window, REPLAY_STALL_MS)) && (await this.#budget.turn(), !session.closed),
+      hasRoom: (session) => session.sink.buffered <= this.#budget.window,
+      eventBytes: Math.min(64 * 1024, this.#options.maxBufferedBytes / 8),
+      failed: options.internal,
+    });
     this.#unsubscribe = options.bus.subscribe((message) => {
       if (message.type === 'job') this.#feed.offer(message.snapshot);
+      else if (message.type === 'log') this.#logs.offer(message.job_id, message.lines, message.last_seq);
     });
     const beat = encoder.encode(encodeFrame({ event: JobEvent.heartbeat, data: JSON.stringify({ interval_ms: options.heartbeatMs }) }));
     this.#heartbeat = setInterval(() => {
       for (const session of this.#sessions) if (!session.pending) session.send(beat);
       // What the bus lost (an outage) reaches streams from the store within one interval.
       if (this.#sessions.size) void this.#feed.sync().catch(() => undefined);
+      void this.#logs.sync();
     }, options.heartbeatMs);
     this.#heartbeat.unref?.();
   }
@@ -115,24 +144,38 @@ export class SseHub<P> {
     session.send(encodeFrame({ event: JobEvent.heartbeat, data: JSON.stringify({ interval_ms: this.#options.heartbeatMs }) }));
     try {
       let position: number;
-      const replayed = resumeFrom && resumeFrom.epoch === epoch ? await this.#replay(session, epoch, resumeFrom.seq) : null;
+      // A replay the process has no room for is served as a resync: the snapshots say the same in less.
+      const replayable = resumeFrom && resumeFrom.epoch === epoch && this.#budget.hasRoom;
+      const replayed = replayable ? await this.#budget.run(() => this.#replay(session, epoch, resumeFrom.seq)) : null;
       if (replayed !== null) {
         position = replayed;
       } else {
         position = await this.#options.store.head();
         if (resumeFrom) session.send(encodeFrame({ event: JobEvent.resync, data: '{}' }));
         await this.#sendSnapshots(session);
+        if (resumeFrom) await this.#budget.run(() => this.#sendChangedSince(session, resumeFrom.seq));
       }
       // Live events that the replay or the snapshots already covered are dropped.
       const pending = session.pending ?? [];
       session.pending = null;
       session.send(encodeFrame({ event: JobEvent.ready, id: formatEventId({ epoch, seq: position }), data: '{}' }));
       for (const [seq, chunk] of pending) if (seq > position) session.send(chunk);
+      await this.#followLogs(session, options.logs);
     } catch (error) {
       session.abort('replay-failed');
       throw error;
     }
     return session;
+  }
+
+  /**
+   * Follows the log of each `log=` job the caller may see (an unknown or hidden job gets
+   * no lines, and no error, like a `job=` that names one).
+   */
+  async #followLogs(session: SseSession<P>, logs: ReadonlyMap<string, number> | undefined) {
+    if (!logs?.size || session.closed) return;
+    const visible = (await this.#options.snapshots([...logs.keys()])).filter((job) => this.#visible(session, job));
+    this.#logs.follow(session, visible.map((job) => [job.job_id, logs.get(job.job_id)!]));
   }
 
   #ready(): Promise<string> {
@@ -145,36 +188,33 @@ export class SseHub<P> {
       .finally(() => (this.#starting = null)));
   }
 
-  /** Sends the stored events after `after`; returns the last seq covered, or null when they are gone. */
+  /**
+   * Sends the stored events after `after`; returns the last seq covered, or null when they
+   * are gone. A long absence can mean more to replay than the slow-reader bound: it goes
+   * as fast as the client reads (sending it all at once would cut the stream, and the
+   * same replay would cut the next one too). While the reader has no room, the replay
+   * holds nothing but its position: it reads the store again once there is room.
+   */
   async #replay(session: SseSession<P>, epoch: string, after: number): Promise<number | null> {
     let position = after;
     for (;;) {
+      if (!(await session.room(this.#budget.window, REPLAY_STALL_MS))) return position;
+      await this.#budget.turn();
+      if (session.closed) return position;
       const events = await this.#options.store.readEvents(position, REPLAY_PAGE);
       if (events === null) return null;
+      let full = false;
       for (const { seq, snapshot } of events) {
         if (this.#carries(session, snapshot)) {
-          // A long absence can mean more to replay than the slow-reader bound: send it as
-          // fast as the client reads, instead of all at once (which would cut the stream,
-          // and the same replay would cut the next one too).
-          await this.#roomFor(session);
+          if (session.sink.buffered > this.#budget.window) {
+            full = true;
+            break;
+          }
           session.send(updateFrame(epoch, seq, snapshot));
         }
         position = seq;
       }
-      if (events.length < REPLAY_PAGE || session.closed) return position;
-    }
-  }
-
-  /** Waits until the session's sink holds at most half the bound; a reader that takes longer than REPLAY_STALL_MS is cut off. */
-  async #roomFor(session: SseSession<P>) {
-    const half = this.#options.maxBufferedBytes / 2;
-    const deadline = Date.now() + REPLAY_STALL_MS;
-    while (!session.closed && session.sink.buffered > half) {
-      if (Date.now() > deadline) {
-        session.abort(`job-status: closed a stream that read none of its replay for ${REPLAY_STALL_MS / 1000} s`);
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      if (session.closed || (!full && events.length < REPLAY_PAGE)) return position;
     }
   }
 
@@ -187,6 +227,39 @@ export class SseHub<P> {
     }
   }
 
+  /**
+   * After a resync, a scoped or unfiltered stream gets the current snapshot of each job it
+   * carries that is busy or changed after `after` (numbers only grow, across epochs too),
+   * the most recently updated first found, at most RESYNC_MAX_JOBS; sent in log order, at
+   * the reader's pace. Named jobs already went out with their snapshots.
+   */
+  async #sendChangedSince(session: SseSession<P>, after: number) {
+    const { filter } = session;
+    if (!isScoped(filter) && filter.jobs.size) return;
+    const { store } = this.#options;
+    const found = new Map<string, JobSnapshot>();
+    const keep = (job: StoredJob) => {
+      if (found.size >= RESYNC_MAX_JOBS || filter.jobs.has(job.job_id)) return;
+      const snapshot = publicSnapshot(job);
+      if (this.#carries(session, snapshot)) found.set(job.job_id, snapshot);
+    };
+    for (const job of await store.listBusy()) keep(job);
+    const query = { kinds: [...filter.kinds], targets: [...filter.targets], states: [...(filter.states ?? [])], sort: 'updated_desc' as const, limit: 100 };
+    let cursor: string | undefined;
+    while (found.size < RESYNC_MAX_JOBS) {
+      const page = await store.list({ ...query, cursor });
+      const newer = page.jobs.filter((job) => job.seq > after);
+      newer.forEach(keep);
+      // Updated in order: a page with nothing newer means the rest is older still (give or take a clock step).
+      if (!newer.length || page.next_cursor === null) break;
+      cursor = page.next_cursor;
+    }
+    for (const snapshot of [...found.values()].sort((a, b) => a.seq - b.seq)) {
+      if (!(await session.room(this.#budget.window, REPLAY_STALL_MS))) return;
+      session.send(encodeFrame({ event: JobEvent.update, data: JSON.stringify(snapshot) }));
+    }
+  }
+
   #broadcast(seq: number, snapshot: JobSnapshot) {
     if (this.#epoch === null || !this.#sessions.size) return;
     let chunk: Uint8Array | null = null;
@@ -195,9 +268,10 @@ export class SseHub<P> {
     const byJob = this.#byJob.get(snapshot.job_id);
     const byKind = this.#byKind.get(snapshot.kind);
     const byTarget = snapshot.target === null ? undefined : this.#byTarget.get(snapshot.target);
-    if (byJob || byKind || byTarget) {
+    const byState = this.#byState.get(snapshot.state);
+    if (byJob || byKind || byTarget || byState) {
       const seen = new Set<SseSession<P>>();
-      for (const sessions of [byJob, byKind, byTarget]) {
+      for (const sessions of [byJob, byKind, byTarget, byState]) {
         if (!sessions) continue;
         for (const session of sessions) {
           if (seen.has(session)) continue;
@@ -227,14 +301,15 @@ export class SseHub<P> {
   }
 
   #add(session: SseSession<P>) {
-    const { jobs, kinds, targets } = session.filter;
+    const { jobs, kinds, targets, states = new Set() } = session.filter;
     this.#sessions.add(session);
     this.#perCaller.set(session.callerId, (this.#perCaller.get(session.callerId) ?? 0) + 1);
     for (const id of jobs) addTo(this.#byJob, id, session);
-    // A scope is indexed by its kinds, or by its targets when it names no kind.
+    // A scope is indexed by its kinds, or by its targets when it names no kind, or by its states.
     if (kinds.size) for (const kind of kinds) addTo(this.#byKind, kind, session);
-    else for (const target of targets) addTo(this.#byTarget, target, session);
-    if (!jobs.size && !kinds.size && !targets.size) this.#unfiltered.add(session);
+    else if (targets.size) for (const target of targets) addTo(this.#byTarget, target, session);
+    else for (const state of states) addTo(this.#byState, state, session);
+    if (!jobs.size && !kinds.size && !targets.size && !states.size) this.#unfiltered.add(session);
   }
 
   #remove(session: SseSession<P>) {
@@ -242,11 +317,13 @@ export class SseHub<P> {
     const left = (this.#perCaller.get(session.callerId) ?? 1) - 1;
     if (left > 0) this.#perCaller.set(session.callerId, left);
     else this.#perCaller.delete(session.callerId);
-    const { jobs, kinds, targets } = session.filter;
+    const { jobs, kinds, targets, states = [] } = session.filter;
     for (const id of jobs) removeFrom(this.#byJob, id, session);
     for (const kind of kinds) removeFrom(this.#byKind, kind, session);
     for (const target of targets) removeFrom(this.#byTarget, target, session);
+    for (const state of states) removeFrom(this.#byState, state, session);
     this.#unfiltered.delete(session);
+    this.#logs.drop(session);
   }
 
   /** Ends every stream (clients reconnect elsewhere and resume) and stops the heartbeat. */
