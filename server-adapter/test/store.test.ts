@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,12 @@ const dir = mkdtempSync(join(tmpdir(), 'job-status-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 const dbPath = () => join(dir, `jobs-${files++}.db`);
+/** A copy of a database's files as a process that dies now leaves them (the store keeps its lock while it lives). */
+const diskAtCrash = (path: string) => {
+  const copy = dbPath();
+  for (const suffix of ['', '-wal']) if (existsSync(path + suffix)) copyFileSync(path + suffix, copy + suffix);
+  return copy;
+};
 
 storeBehaviour('memory', () => memoryStore());
 storeBehaviour('sqlite', () => sqliteStore({ path: dbPath() }));
@@ -41,14 +47,16 @@ describe('sqlite store', () => {
     const crashed = sqliteStore({ path, coalesceMs: 60_000 });
     const { epoch } = await crashed.open();
     const job = await crashed.save(jobFixture(), { durable: true });
-    // Announced to streams, never written: the process dies here.
+    // Announced to streams, never written: the process dies here, leaving the files as they are now.
     const lost = await crashed.save({ ...job, state: 'running' }, { durable: false });
-    const restarted = sqliteStore({ path });
+    const disk = diskAtCrash(path);
+    const restarted = sqliteStore({ path: disk });
     const reopened = await restarted.open();
     expect(reopened.epoch).not.toBe(epoch);
     expect((await restarted.save({ ...job, phase: 'again' }, { durable: true })).seq).toBe(lost.seq);
     await restarted.close();
-    const clean = sqliteStore({ path });
+    await crashed.close();
+    const clean = sqliteStore({ path: disk });
     expect((await clean.open()).epoch).toBe(reopened.epoch);
     await clean.close();
   });
