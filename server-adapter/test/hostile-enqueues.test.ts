@@ -10,7 +10,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { JobSnapshot } from '@job-status/protocol';
 import type { JobStatus } from '@job-status/hono';
 import { sqliteStore } from '@job-status/hono/sqlite';
-import { createTestJobs, gate, json } from './support.js';
+import { createTestJobs, gate, json, until } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'job-status-hostile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,16 +26,6 @@ function service(options: Parameters<typeof createTestJobs>[0] = {}) {
   const made = createTestJobs({ closeTimeoutMs: 100, ...options });
   open.push(made.jobs);
   return made;
-}
-
-async function until<T>(check: () => T | Promise<T>, ms = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /** `[[[…]]]`, `depth` arrays deep, as JSON text (building it as a value would need the stack JSON.stringify lacks). */

@@ -11,7 +11,7 @@ import { memoryStore } from '@job-status/hono';
 import type { JobStatus } from '@job-status/hono';
 import { postgresStore } from '@job-status/hono/postgres';
 import { diskFull, failingStore } from './fixtures/failing-store.js';
-import { asAdmin, createTestJobs, gate, json } from './support.js';
+import { asAdmin, createTestJobs, gate, json, until } from './support.js';
 
 /** Unhandled rejections and uncaught exceptions while a test runs: each one would kill a host app. */
 let escaped: unknown[] = [];
@@ -31,17 +31,6 @@ afterEach(async () => {
   await Promise.all(open.map((jobs) => jobs.close()));
   open = [];
 });
-
-/** Waits until `check` holds, looking again every few milliseconds; fails after `ms`. */
-async function until<T>(check: () => T | Promise<T>, ms = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms: ${check.toString()}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 const terminal = (job: JobSnapshot | null) => !!job && ['success', 'warning', 'failed', 'canceled'].includes(job.state);
 const fast = { storeRetry: { initialMs: 5, maxMs: 20 } };

@@ -78,6 +78,25 @@ describe('sqlite store', () => {
     await store.close();
   });
 
+  it('fails only a save that cannot be written, and keeps every other job\'s waiting saves and lines', async () => {
+    const path = dbPath();
+    const store = sqliteStore({ path, coalesceMs: 60_000 });
+    await store.open();
+    const job = await store.save(jobFixture(), { durable: true });
+    await store.save({ ...job, state: 'running', phase: 'Halfway' }, { durable: false });
+    await store.appendLog(job.job_id, { seq: 1, ts: job.created_at, level: 'info', message: 'waiting to be written' });
+    // Nested deeper than JSON.stringify can go: this save must fail alone.
+    let deep: unknown = [];
+    for (let i = 0; i < 30_000; i++) deep = [deep];
+    await expect(store.save(jobFixture({ input: deep }), { durable: true })).rejects.toThrow(RangeError);
+    await store.save(jobFixture(), { durable: true });
+    const reader = new Database(path, { readonly: true });
+    expect(reader.prepare('SELECT state, phase FROM job_status_jobs WHERE job_id = ?').get(job.job_id)).toEqual({ state: 'running', phase: 'Halfway' });
+    expect(reader.prepare('SELECT message FROM job_status_logs WHERE job_id = ?').all(job.job_id)).toEqual([{ message: 'waiting to be written' }]);
+    reader.close();
+    await store.close();
+  });
+
   it('finishes jobs a dead process left busy as failed interrupted, with a hint, on the next start', async () => {
     const path = dbPath();
     const dead = sqliteStore({ path });
