@@ -66,7 +66,7 @@ describe('an input nested 30 000 levels deep', () => {
     expect(settled).toHaveLength(8);
     expect(lines).toHaveLength(32);
     console.log(`57 inputs 30 000 deep (${body.length} bytes each): ${statuses.length} × 400; 8 jobs running meanwhile kept 32 of 32 log lines`);
-  });
+  }, 30_000);
 
   it('is refused before anything is queued when server code enqueues it too', async () => {
     const { jobs } = service();

@@ -90,8 +90,8 @@ export class JobWrites {
   }
 
   /** Resolves when every queued write is done or given up. */
-  idle(): Promise<void> {
-    return this.#draining ?? Promise.resolve();
+  async idle(): Promise<void> {
+    while (this.#draining) await this.#draining;
   }
 
   get hasLoss() {
@@ -104,7 +104,19 @@ export class JobWrites {
       return;
     }
     this.#writes.push(write);
-    this.#draining ??= this.#drain().finally(() => (this.#draining = null));
+    this.#kick();
+  }
+
+  /** Starts writing unless it already is; after the current tick, so the changes of one burst fold into one save. */
+  #kick() {
+    if (this.#draining) return;
+    this.#draining = Promise.resolve()
+      .then(() => this.#drain())
+      .finally(() => {
+        this.#draining = null;
+        // A write queued between the last one done and this moment must not wait forever.
+        if (this.#writes.length && !this.#refused) this.#kick();
+      });
   }
 
   async #drain() {

@@ -648,7 +648,6 @@ export class JobRegistry {
     for (const live of this.#live.values()) live.controller.abort(new Error('closing'));
     // Writes still waiting for the store get one last try each; what fails is logged as lost.
     this.#closing.abort();
-    await Promise.all([...this.#live.values()].map((live) => live.done));
     await Promise.all([...this.#live.values()].map((live) => live.writes.idle()));
     await this.#recovering;
     this.#unsubscribe();
