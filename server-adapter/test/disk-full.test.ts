@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobLogLine, JobSnapshot } from '@job-status/protocol';
+import { sqliteStore } from '@job-status/hono/sqlite';
 import { spawnFixture } from './fixtures/processes.js';
+import { jobFixture } from './store-suite.js';
 import type { Child } from './fixtures/processes.js';
 import { until } from './support.js';
 
@@ -161,4 +163,35 @@ describe.skipIf(mountable !== null)('a full disk under the SQLite store (a real 
     expect(await child.exited).toBe(0);
     console.log(`started on a full disk: ${api.events('store.open_failed')} failed opens logged, process up, 0 escaped errors; serving ${openedMs} ms after space was freed`);
   }, 90_000);
+
+  it('keeps what waits for a full disk readable (events for a resume, log lines, the newest state) and writes it once space is back', async () => {
+    const dir = smallDisk('2m');
+    const store = sqliteStore({ path: join(dir, 'jobs.db'), coalesceMs: 60_000 });
+    await store.open();
+    const job = await store.save(jobFixture(), { durable: true });
+    const filler = fill(dir);
+    // Coalesced writes wait in memory; a durable save tries the disk and fails.
+    let waiting = 0;
+    let failure: unknown = null;
+    for (let i = 1; i <= 500 && !failure; i++) {
+      await store.save({ ...job, state: 'running', phase: `step ${i}` }, { durable: false });
+      await store.appendLog(job.job_id, { seq: i, ts: job.created_at, level: 'info', message: `line ${i} ${'x'.repeat(1000)}` });
+      waiting = i;
+      failure = await store.save(jobFixture({ message: 'y'.repeat(4000) }), { durable: true }).then(() => null, (error: unknown) => error);
+    }
+    expect(String(failure)).toMatch(/disk is full/);
+    const events = (await store.readEvents(job.seq, 10_000))!;
+    expect(events.filter((e) => e.snapshot.job_id === job.job_id).at(-1)!.snapshot.phase).toBe(`step ${waiting}`);
+    expect((await store.readLogs(job.job_id, 0, 10_000)).map((line) => line.seq)).toEqual(Array.from({ length: waiting }, (_, i) => i + 1));
+    expect((await store.getMany([job.job_id]))[0]!.phase).toBe(`step ${waiting}`);
+    unlinkSync(filler);
+    await store.save(jobFixture(), { durable: true });
+    await store.close();
+    const reopened = sqliteStore({ path: join(dir, 'jobs.db') });
+    await reopened.open();
+    expect((await reopened.get(job.job_id))!.phase).toBe(`step ${waiting}`);
+    expect(await reopened.readLogs(job.job_id, 0, 10_000)).toHaveLength(waiting);
+    await reopened.close();
+    console.log(`SQLite store on a full disk: ${waiting} coalesced saves and lines waited, readable meanwhile; 0 lost once space was back`);
+  });
 });

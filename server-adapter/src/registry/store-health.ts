@@ -4,6 +4,9 @@ import type { JobStore } from '../stores/store.js';
 import { pause } from './backoff.js';
 import type { Backoff } from './backoff.js';
 
+/** How long a request waits for the first try to open the store before it gets 503 (a connect that hangs). */
+const FIRST_TRY_WAIT_MS = 5000;
+
 /** `opening`: not open yet; `open`: writes go through; `down`: the last write failed. */
 export type StoreState = 'opening' | 'open' | 'down';
 
@@ -89,9 +92,13 @@ export class StoreHealth {
     );
   }
 
-  /** Waits for the first try to open; then throws 503 with `Retry-After` unless the store is open. */
+  /** Waits for the first try to open (up to 5 s); then throws 503 with `Retry-After` unless the store is open. */
   async whenOpened(): Promise<void> {
-    await this.#firstTry;
+    if (this.#state === 'opening') {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([this.#firstTry, new Promise((resolve) => (timer = setTimeout(resolve, FIRST_TRY_WAIT_MS)))]);
+      clearTimeout(timer);
+    }
     if (this.#state === 'opening') throw this.unavailable('The job service is starting: its store has not opened yet.');
   }
 

@@ -287,7 +287,8 @@ class SqliteStore implements JobStore {
     if (!jobIds.length) return [];
     // One prepared statement for any number of ids: a poll of 20 jobs is the hot path.
     const rows = this.#statements.getMany.all(JSON.stringify(jobIds)) as JobRow[];
-    return rows.map(jobFromRow);
+    // While writes fail, saves still waiting are newer than the disk.
+    return rows.map((row) => this.#pendingJobs.get(row.job_id as string)?.job ?? jobFromRow(row));
   }
 
   async findByIdempotencyKey(key: string) {
@@ -348,7 +349,10 @@ class SqliteStore implements JobStore {
 
   async readLogs(jobId: string, after: number, limit: number) {
     this.#flushQuietly();
-    return this.#statements.logs.all(jobId, after, limit) as JobLogLine[];
+    const lines = this.#statements.logs.all(jobId, after, limit) as JobLogLine[];
+    // Lines still waiting (the disk is full, say) come after those on disk: read them too.
+    const waiting = this.#pendingLogs.filter(([id, line]) => id === jobId && line.seq > after).map(([, line]) => line);
+    return [...lines, ...waiting].slice(0, limit);
   }
 
   async head() {
@@ -359,7 +363,9 @@ class SqliteStore implements JobStore {
     this.#flushQuietly();
     if (after < this.#prunedThrough || after > this.#seq) return null;
     const rows = this.#statements.events.all(after, limit) as Array<{ seq: number; data: string }>;
-    return rows.map((row) => ({ seq: row.seq, snapshot: JSON.parse(row.data) as JobSnapshot }));
+    // Events still waiting to be written follow those on disk: a resume must not skip them.
+    const waiting = this.#pendingEvents.filter((event) => event.seq > after);
+    return [...rows, ...waiting].slice(0, limit).map((row) => ({ seq: row.seq, snapshot: JSON.parse(row.data) as JobSnapshot }));
   }
 
   async prune({ finishedBefore, maxEvents }: PruneOptions) {
