@@ -472,7 +472,6 @@ export class JobRegistry {
     );
     let message = fields.message === null ? null : this.#text(fields.message);
     // Lines the store could not take are not hidden behind a success.
-    await writes.idle();
     if (writes.lost.lines > 0) {
       if (state === 'success') state = 'warning';
       message = this.#text(`${message ? `${message} ` : ''}${lostLinesMessage(writes.lost.lines)}`);
