@@ -100,7 +100,7 @@ describe('when the store cannot write', () => {
 
   it('marks on the job, in its message, state and log, the lines it could not keep', async () => {
     const { store, control } = failingStore(memoryStore());
-    const { jobs, logger } = service({ store, limits: { maxPendingLogLines: 3 } });
+    const { jobs, logger } = service({ store, limits: { maxPendingLogLines: 3 }, ownerHeartbeatMs: 20 });
     const outage = gate();
     const back = gate();
     jobs.define('t.chatty', {
@@ -114,6 +114,8 @@ describe('when the store cannot write', () => {
     const { job_id } = await jobs.enqueue('t.chatty');
     await until(async () => (await jobs.get(job_id))?.state === 'running');
     control.failing = diskFull();
+    // The owner heartbeat is the first write to fail: from then on the store is down.
+    await until(() => logger.errors.some((e) => e.event === 'store.down'));
     outage.open();
     await until(() => control.failures >= 3);
     control.failing = null;
@@ -129,6 +131,22 @@ describe('when the store cannot write', () => {
     expect(lines.at(-1)).toMatchObject({ level: 'error', message: expect.stringMatching(/7 log lines/) });
     expect(logger.errors.find((e) => e.event === 'job.lines_lost')).toMatchObject({ job_id, lines: 7 });
     expect(escaped).toEqual([]);
+  });
+
+  it('keeps every line of a burst into a working store, however long', async () => {
+    const { jobs } = service({ limits: { maxPendingLogLines: 10 } });
+    jobs.define('t.burst', {
+      run: (ctx) => {
+        for (let i = 1; i <= 1200; i++) ctx.log('info', `line ${i}`);
+      },
+    });
+    const { job_id } = await jobs.enqueue('t.burst');
+    const job = await until(async () => {
+      const now = await jobs.get(job_id);
+      return terminal(now) && now;
+    });
+    expect(job.state).toBe('success');
+    expect((await jobs.logs(job_id, 0, 2000)).map((line) => line.seq)).toEqual(Array.from({ length: 1200 }, (_, i) => i + 1));
   });
 
   it('closes without throwing while the store is down, and logs each write it could not make', async () => {

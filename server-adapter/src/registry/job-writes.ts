@@ -77,10 +77,14 @@ export class JobWrites {
     return done;
   }
 
-  /** Numbers a log line and queues it; counted as lost (its number stays a gap) when too many wait already. */
+  /**
+   * Numbers a log line and queues it. While the store cannot write, a line that finds
+   * `maxPendingLines` waiting already is counted as lost instead (its number stays a gap);
+   * a burst into a working store always waits its turn.
+   */
   log(entry: Omit<JobLogLine, 'seq'>) {
     const line = { seq: ++this.logSeq, ...entry };
-    if (this.#pendingLines >= this.#options.maxPendingLines) {
+    if (this.#pendingLines >= this.#options.maxPendingLines && this.#options.health.state !== 'open') {
       this.lost.lines++;
       this.#unreportedLines++;
       return;
