@@ -8,11 +8,17 @@ import type { ErrorBody } from '@job-status/protocol';
  */
 export class JobStatusError extends HTTPException {
   readonly code: string;
+  /**
+   * Seconds after which the same request may succeed (a 429 or 503 answer carries it as
+   * `Retry-After`); null when waiting will not help.
+   */
+  readonly retryAfterS: number | null;
 
-  constructor(status: ContentfulStatusCode, code: string, message: string) {
+  constructor(status: ContentfulStatusCode, code: string, message: string, options: { retryAfterS?: number } = {}) {
     super(status, { message });
     this.name = 'JobStatusError';
     this.code = code;
+    this.retryAfterS = options.retryAfterS === undefined ? null : Math.max(1, Math.ceil(options.retryAfterS));
   }
 
   /** The `{error: {code, message}}` body every route answers with. */

@@ -4,7 +4,9 @@ import { memoryBus } from './buses/memory-bus.js';
 import { DEFAULT_LIMITS, jsonLineLogger } from './options.js';
 import type { JobStatusOptions, Principal } from './options.js';
 import type { JobDefinition } from './registry/definition.js';
+import { exponentialBackoff } from './registry/backoff.js';
 import { JobRegistry } from './registry/registry.js';
+import { StoreHealth } from './registry/store-health.js';
 import type { EnqueueOptions } from './registry/registry.js';
 import { createRoutes } from './routes/routes.js';
 import type { JobStatusEnv } from './routes/routes.js';
@@ -30,7 +32,11 @@ export interface JobStatus<P extends Principal = Principal> {
   routes(): Hono<JobStatusEnv<P>>;
   /** Open streams on this process. */
   readonly streams: number;
-  /** Resolves once the store is open and jobs left by a dead process are recovered. */
+  /**
+   * Resolves once the store is open and jobs left by a dead process are recovered. A store
+   * that does not open is retried with backoff (routes answer 503 meanwhile); this rejects
+   * only when `close()` comes first.
+   */
   readonly ready: Promise<void>;
   /** Stops timers, ends streams, waits for running handlers (up to `closeTimeoutMs`), closes the store. */
   close(): Promise<void>;
@@ -69,6 +75,10 @@ export function createJobStatus<P extends Principal = Principal>(options: JobSta
   }
   const store = options.store ?? memoryStore();
   const bus = options.bus ?? memoryBus();
+  const retryMs = positive(options.storeRetry?.initialMs, 500, 'storeRetry.initialMs');
+  const backoff = exponentialBackoff({ initialMs: retryMs, maxMs: positive(options.storeRetry?.maxMs, 30_000, 'storeRetry.maxMs') });
+  // A refused enqueue is told to come back after a few retries' worth of time (1 to 30 s).
+  const health = new StoreHealth({ logger, backoff, retryAfterS: Math.min(Math.max((retryMs * 8) / 1000, 1), 30) });
   const registry = new JobRegistry({
     store,
     bus,
@@ -80,6 +90,12 @@ export function createJobStatus<P extends Principal = Principal>(options: JobSta
     onSettled: options.onSettled,
     instanceId,
     ownerHeartbeatMs: positive(options.ownerHeartbeatMs, 5000, 'ownerHeartbeatMs'),
+    health,
+    backoff,
+    inputBounds: { maxDepth: limits.maxInputDepth, maxBytes: limits.maxInputBytes },
+    maxQueuedPerKind: limits.maxQueuedPerKind,
+    maxQueuedJobs: limits.maxQueuedJobs,
+    maxPendingLogLines: limits.maxPendingLogLines,
   });
   const epoch = registry.ready.then((opened) => opened.epoch);
   epoch.catch(() => undefined);
@@ -96,6 +112,9 @@ export function createJobStatus<P extends Principal = Principal>(options: JobSta
     logs: (jobId, after, limit) => store.readLogs(jobId, after, limit),
     internal: (error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'job-status: a stream could not read the store'),
   });
+  const ready = epoch.then(() => undefined);
+  // Rejects only when closed before the store opened; never an unhandled rejection.
+  ready.catch(() => undefined);
   let routes: Hono<JobStatusEnv<P>> | null = null;
   let closing: Promise<void> | null = null;
 
@@ -113,6 +132,7 @@ export function createJobStatus<P extends Principal = Principal>(options: JobSta
     routes: () =>
       (routes ??= createRoutes<P>({
         registry,
+        health,
         hub,
         epoch,
         authorize: options.authorize,
@@ -126,7 +146,7 @@ export function createJobStatus<P extends Principal = Principal>(options: JobSta
     get streams() {
       return hub.size;
     },
-    ready: epoch.then(() => undefined),
+    ready,
     close: () =>
       (closing ??= (async () => {
         hub.close();

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { JobSnapshot } from '@job-status/protocol';
 import type { JobBus } from './buses/bus.js';
+import type { BackoffOptions } from './registry/backoff.js';
 import type { TrustedOrigins } from './routes/origin.js';
 import type { JobStore } from './stores/store.js';
 
@@ -46,6 +47,20 @@ export interface JobStatusLimits {
   maxLogPageSize: number;
   /** Characters kept of one log line, phase or message. Default 4096. */
   maxTextLength: number;
+  /** Levels of nested arrays and objects in a job's input (and result); deeper gets 400 `input_too_deep`. Default 32. */
+  maxInputDepth: number;
+  /** Bytes of a job's input (and result) as JSON; more gets 413 `input_too_large`. Default 64 KiB. */
+  maxInputBytes: number;
+  /** Jobs of one kind waiting to start; the next enqueue gets 503 `queue_full` with `Retry-After`. Default 500. */
+  maxQueuedPerKind: number;
+  /** Jobs waiting to start, all kinds together; the next enqueue gets 503 `queue_full`. Default 2 000. */
+  maxQueuedJobs: number;
+  /** Enqueues one caller may make at once through `POST /`; then 429 `rate_limited` with `Retry-After`. Default 100. */
+  enqueueBurst: number;
+  /** Enqueues per minute one caller gets back after a burst. Default 600. */
+  enqueuesPerMinute: number;
+  /** Log lines of one job that may wait while the store cannot write; more are counted as lost on the job. Default 1 000. */
+  maxPendingLogLines: number;
 }
 
 export interface JobStatusOptions<P extends Principal = Principal> {
@@ -89,6 +104,13 @@ export interface JobStatusOptions<P extends Principal = Principal> {
    * instance recovers this one's busy jobs after 3 missed beats. Default 5 000.
    */
   ownerHeartbeatMs?: number;
+  /**
+   * Waits between tries when the store fails: opening it at start, and each write of a
+   * running job (kept in order and retried until it goes through). Doubles from
+   * `initialMs` (default 500) up to `maxMs` (default 30 000). While the store is down or
+   * not open, `POST /` answers 503 with `Retry-After`.
+   */
+  storeRetry?: BackoffOptions;
 }
 
 export const DEFAULT_LIMITS: Readonly<JobStatusLimits> = Object.freeze({
@@ -100,6 +122,13 @@ export const DEFAULT_LIMITS: Readonly<JobStatusLimits> = Object.freeze({
   maxPageSize: 100,
   maxLogPageSize: 1000,
   maxTextLength: 4096,
+  maxInputDepth: 32,
+  maxInputBytes: 64 * 1024,
+  maxQueuedPerKind: 500,
+  maxQueuedJobs: 2000,
+  enqueueBurst: 100,
+  enqueuesPerMinute: 600,
+  maxPendingLogLines: 1000,
 });
 
 /** One JSON line per record: what a log collector expects from a server. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,12 @@ const dir = mkdtempSync(join(tmpdir(), 'job-status-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 const dbPath = () => join(dir, `jobs-${files++}.db`);
+/** A copy of a database's files as a process that dies now leaves them (the store keeps its lock while it lives). */
+const diskAtCrash = (path: string) => {
+  const copy = dbPath();
+  for (const suffix of ['', '-wal']) if (existsSync(path + suffix)) copyFileSync(path + suffix, copy + suffix);
+  return copy;
+};
 
 storeBehaviour('memory', () => memoryStore());
 storeBehaviour('sqlite', () => sqliteStore({ path: dbPath() }));
@@ -41,15 +47,17 @@ describe('sqlite store', () => {
     const crashed = sqliteStore({ path, coalesceMs: 60_000 });
     const { epoch } = await crashed.open();
     const job = await crashed.save(jobFixture(), { durable: true });
-    // Announced to streams, never written: the process dies here.
+    // Announced to streams, never written: the process dies here, leaving the files as they are now.
     const lost = await crashed.save({ ...job, state: 'running' }, { durable: false });
-    const restarted = sqliteStore({ path });
+    const disk = diskAtCrash(path);
+    const restarted = sqliteStore({ path: disk });
     const reopened = await restarted.open();
     expect(reopened.epoch).not.toBe(epoch);
     // A job's seq only ever grows: the restart numbers above the reservation on disk, not from the disk head.
     expect((await restarted.save({ ...job, phase: 'again' }, { durable: true })).seq).toBeGreaterThan(lost.seq);
     await restarted.close();
-    const clean = sqliteStore({ path });
+    await crashed.close();
+    const clean = sqliteStore({ path: disk });
     expect((await clean.open()).epoch).toBe(reopened.epoch);
     await clean.close();
   });
@@ -67,6 +75,25 @@ describe('sqlite store', () => {
     expect((await store.get(job.job_id))!.state).toBe('running');
     await store.save({ ...job, state: 'success', finished_at: new Date().toISOString() }, { durable: true });
     expect(stateOnDisk(job.job_id)).toBe('success');
+    reader.close();
+    await store.close();
+  });
+
+  it('fails only a save that cannot be written, and keeps every other job\'s waiting saves and lines', async () => {
+    const path = dbPath();
+    const store = sqliteStore({ path, coalesceMs: 60_000 });
+    await store.open();
+    const job = await store.save(jobFixture(), { durable: true });
+    await store.save({ ...job, state: 'running', phase: 'Halfway' }, { durable: false });
+    await store.appendLog(job.job_id, { seq: 1, ts: job.created_at, level: 'info', message: 'waiting to be written' });
+    // Nested deeper than JSON.stringify can go: this save must fail alone.
+    let deep: unknown = [];
+    for (let i = 0; i < 30_000; i++) deep = [deep];
+    await expect(store.save(jobFixture({ input: deep }), { durable: true })).rejects.toThrow(RangeError);
+    await store.save(jobFixture(), { durable: true });
+    const reader = new Database(path, { readonly: true });
+    expect(reader.prepare('SELECT state, phase FROM job_status_jobs WHERE job_id = ?').get(job.job_id)).toEqual({ state: 'running', phase: 'Halfway' });
+    expect(reader.prepare('SELECT message FROM job_status_logs WHERE job_id = ?').all(job.job_id)).toEqual([{ message: 'waiting to be written' }]);
     reader.close();
     await store.close();
   });

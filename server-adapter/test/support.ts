@@ -149,3 +149,14 @@ export function cutBytes(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
   }
   return parts;
 }
+
+/** Waits until `check` returns something truthy, looking again every few milliseconds, and returns it; fails after `ms`. */
+export async function until<T>(check: () => T | Promise<T>, ms = 10_000): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value as Exclude<T, false | null | undefined | 0 | ''>;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms: ${check.toString().slice(0, 200)}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -113,7 +113,7 @@ export class Follower {
   reconcile() {
     return this.#then(async () => {
       const job = await this.#queue.getJob(this.#ctx.jobId);
-      if (!job) return this.#applyRemoved();
+      if (!job) return this.#applyMissing();
       const state = await job.getState();
       const report = isWorkerReport(job.progress) ? job.progress : null;
       const attempt = job.attemptsMade + 1;
@@ -185,6 +185,22 @@ export class Follower {
         new JobFailure('The job was removed from the queue before it finished.', {
           code: 'removed',
           hint: 'Someone removed it from the BullMQ queue (for example in a queue dashboard). Run the action again if it is still needed.',
+        }),
+      ),
+    );
+  }
+
+  /**
+   * The job is gone from Redis and no `removed` event said why: Redis may have lost it
+   * (a restart without persistence during an outage) after the worker finished it, so
+   * nobody is blamed and the admin is told to check before running it again.
+   */
+  #applyMissing() {
+    this.#settle(() =>
+      this.#reject(
+        new JobFailure('The job is no longer in the BullMQ queue, so its outcome is unknown.', {
+          code: 'lost',
+          hint: "Redis no longer has it: it may have been lost in a Redis outage or restart, possibly after the worker finished it. Check the worker's log for this job before you run the action again.",
         }),
       ),
     );

@@ -8,7 +8,7 @@ import { normalizeProgress } from '../registry/context.js';
 import type { JobContext, JobOutcome } from '../registry/definition.js';
 import { connectionOptions, queueName } from './connection.js';
 import type { RedisConnection } from './connection.js';
-import { failureOf } from './failure.js';
+import { failureOf } from '../registry/failure.js';
 import { CANCEL_EVENT, formatLogLine } from './report.js';
 import type { JobData, WorkerReport, WorkerResult } from './report.js';
 

@@ -78,3 +78,11 @@ export interface JobDefinition<Input = unknown> {
    */
   resume?(ctx: JobContext, input: Input, resumed: { logs: number }): Promise<JobOutcome | void> | JobOutcome | void;
 }
+
+/** The label of a new job: the definition's text or function, else the kind and target. */
+export function labelOf(definition: JobDefinition<any>, kind: string, input: unknown, target: string | null): string {
+  const { label } = definition;
+  if (typeof label === 'function') return String(label(input, target));
+  if (typeof label === 'string') return label;
+  return target ? `${kind} ${target}` : kind;
+}

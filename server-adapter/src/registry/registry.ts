@@ -6,8 +6,18 @@ import type { JobStatusLogger } from '../options.js';
 import { publicSnapshot } from '../stores/store.js';
 import { SORT_COLUMNS, encodeCursor } from '../stores/cursor.js';
 import type { JobStore, ListQuery, StoredJob } from '../stores/store.js';
+import { QueueBounds } from './admission.js';
+import type { Backoff } from './backoff.js';
 import { createContext } from './context.js';
-import type { JobContext, JobDefinition, JobOutcome, StandardSchema } from './definition.js';
+import { labelOf } from './definition.js';
+import type { JobContext, JobDefinition, JobOutcome } from './definition.js';
+import { failureOf } from './failure.js';
+import { IdempotentEnqueues } from './idempotency.js';
+import { assertBoundedJson, storableResult, validateInput } from './input.js';
+import type { InputBounds } from './input.js';
+import { JobWrites, lostLinesMessage } from './job-writes.js';
+import { isDataError } from './store-health.js';
+import type { StoreHealth } from './store-health.js';
 
 export interface EnqueueOptions {
   /** What the job acts on, e.g. a peer name. */
@@ -35,6 +45,17 @@ export interface RegistryOptions {
   instanceId: string;
   /** How often this process tells the store it is alive, in milliseconds. */
   ownerHeartbeatMs: number;
+  /** Opens the store and refuses new jobs while it cannot write. */
+  health: StoreHealth;
+  /** Waits between retries of a write that failed. */
+  backoff: Backoff;
+  /** Bounds of a job's input (and of a handler's result). */
+  inputBounds: InputBounds;
+  /** Jobs waiting to start, per kind and in all. */
+  maxQueuedPerKind: number;
+  maxQueuedJobs: number;
+  /** Log lines of one job that may wait while the store cannot write. */
+  maxPendingLogLines: number;
 }
 
 /**
@@ -48,18 +69,11 @@ const KNOWN_OWNER_MS = 24 * 60 * 60_000;
 /** A job this process runs, from enqueue to its terminal state. */
 interface LiveJob {
   definition: JobDefinition<any>;
-  /** The newest state, not yet numbered when a save is on its way. */
-  draft: StoredJob;
-  /** The newest state that was saved and published: what readers get. */
-  saved: StoredJob;
-  /** Saves of one job run one after another, in call order. */
-  chain: Promise<void>;
-  /** A save is queued on `chain` and will take the newest draft. */
-  scheduled: boolean;
-  /** The queued save must be committed before it is announced. */
-  durable: boolean;
+  /** Its state (`draft`, `saved`) and its writes, in order, retried while the store is down. */
+  writes: JobWrites;
+  /** It holds a place in the bounded queue (until it starts or is canceled). */
+  queued: boolean;
   controller: AbortController;
-  logSeq: number;
   warnings: string[];
   finished: boolean;
   /** Resolves when the handler has returned (or will never start). */
@@ -78,11 +92,15 @@ type Handler = (ctx: JobContext, input: unknown) => Promise<JobOutcome | void> |
  */
 export class JobRegistry {
   readonly #options: RegistryOptions;
+  readonly #health: StoreHealth;
+  readonly #bounds: QueueBounds;
+  /** Aborted by `close()`: the store stops being opened; writes get a last try instead of waiting. */
+  readonly #closing = new AbortController();
   readonly #kinds = new Map<string, JobDefinition<any>>();
   readonly #live = new Map<string, LiveJob>();
   readonly #queues = new Map<string, string[]>();
   readonly #running = new Map<string, number>();
-  readonly #pendingKeys = new Map<string, Promise<JobSnapshot>>();
+  readonly #idempotent: IdempotentEnqueues;
   readonly #unsubscribe: () => void;
   #retentionTimer: ReturnType<typeof setInterval> | null = null;
   #ownerTimer: ReturnType<typeof setInterval> | null = null;
@@ -95,19 +113,28 @@ export class JobRegistry {
 
   constructor(options: RegistryOptions) {
     this.#options = options;
+    this.#health = options.health;
+    this.#bounds = new QueueBounds(options);
+    this.#idempotent = new IdempotentEnqueues(options.store);
     this.#unsubscribe = options.bus.subscribe((message) => {
       if (message.type === 'cancel' && this.#live.has(message.job_id)) void this.cancel(message.job_id);
     });
     this.ready = this.#start();
-    // Keep an unhandled rejection from killing the process; callers await `ready` and see it.
-    this.ready.catch((error) => options.logger.error({ err: String(error) }, 'job-status: the store did not open'));
+    // It rejects only when closed before the store opened; each failed open is logged as it happens.
+    this.ready.catch(() => undefined);
   }
 
   async #start() {
-    const opened = await this.#options.store.open();
-    await this.#options.store.beat(this.#options.instanceId);
-    this.#beatingSince = Date.now();
-    await this.#recover(true);
+    const opened = await this.#health.open(this.#options.store, this.#closing.signal);
+    try {
+      await this.#options.store.beat(this.#options.instanceId);
+      this.#beatingSince = Date.now();
+      await this.#recover(true);
+    } catch (error) {
+      // The store went down right after it opened: the periodic beat tries again.
+      this.#health.failed(error);
+      this.#internal(error);
+    }
     await this.prune();
     const every = Math.min(Math.max(this.#options.retentionMs / 10, 1000), 10 * 60_000);
     this.#retentionTimer = setInterval(() => void this.prune(), every);
@@ -127,8 +154,10 @@ export class JobRegistry {
     if (this.#closed) return;
     try {
       await this.#options.store.beat(this.#options.instanceId);
+      this.#health.succeeded();
       this.#beatingSince ??= Date.now();
     } catch (error) {
+      this.#health.failed(error);
       if (this.#beatingSince !== null) this.#internal(error);
       this.#beatingSince = null;
       return;
@@ -200,7 +229,7 @@ export class JobRegistry {
     let logs = 0;
     for (let page; (page = await this.#options.store.readLogs(job.job_id, logs, 1000)).length; ) logs = page.at(-1)!.seq;
     const live = this.#liveJob(job, definition);
-    live.logSeq = logs;
+    live.writes.logSeq = logs;
     this.#live.set(job.job_id, live);
     this.#options.logger.info({ event: 'job.adopted', job_id: job.job_id, kind: job.kind }, 'job adopted after its follower stopped');
     void this.#run(live, (ctx, input) => definition.resume!(ctx, input, { logs }));
@@ -249,35 +278,19 @@ export class JobRegistry {
     if (this.#closed) throw new JobStatusError(503, 'closing', 'The job service is shutting down; try again shortly.');
     const definition = this.#kinds.get(kind);
     if (!definition) throw new JobStatusError(400, 'unknown_kind', `kind: no job kind named ${JSON.stringify(kind)} is defined`);
+    // Bounded before anything is queued: a hostile input must not fail the store's writes.
+    assertBoundedJson(input ?? null, this.#options.inputBounds, 'input');
+    await this.#opened();
+    this.#health.assertWritable();
+    const valid = await validateInput(definition.input, input);
     const key = options.idempotencyKey ? `${options.scope ?? ''}\n${options.idempotencyKey}` : null;
-    if (!key) return this.#create(kind, definition, input, options, null);
-    // Two requests with one key at the same moment share one job.
-    const pending = this.#pendingKeys.get(key);
-    if (pending) return pending;
-    const created = (async () => {
-      await this.ready;
-      const existing = await this.#options.store.findByIdempotencyKey(key);
-      if (existing) return this.#readable(existing);
-      try {
-        return await this.#create(kind, definition, input, options, key);
-      } catch (error) {
-        // Another instance made the job with this key at the same moment: answer with it.
-        const made = error instanceof JobStatusError ? null : await this.#options.store.findByIdempotencyKey(key);
-        if (made) return this.#readable(made);
-        throw error;
-      }
-    })();
-    this.#pendingKeys.set(key, created);
-    try {
-      return await created;
-    } finally {
-      this.#pendingKeys.delete(key);
-    }
+    const create = () => this.#create(kind, definition, valid, options, key);
+    const job = key ? await this.#idempotent.enqueue(key, { kind, target: options.target ?? null, input: valid }, create) : await create();
+    // A replayed key answers with what readers see now.
+    return publicSnapshot(this.#live.get(job.job_id)?.writes.saved ?? job);
   }
 
-  async #create(kind: string, definition: JobDefinition<any>, rawInput: unknown, options: EnqueueOptions, key: string | null) {
-    await this.ready;
-    const input = await validateInput(definition.input, rawInput);
+  async #create(kind: string, definition: JobDefinition<any>, input: unknown, options: EnqueueOptions, key: string | null): Promise<StoredJob> {
     const target = options.target ?? null;
     const now = new Date().toISOString();
     const draft: StoredJob = {
@@ -301,8 +314,20 @@ export class JobRegistry {
       idempotency_key: key,
       owner: this.#options.instanceId,
     };
-    const saved = await this.#options.store.save(draft, { durable: true });
+    this.#bounds.admit(kind);
+    let saved: StoredJob;
+    try {
+      saved = await this.#options.store.save(draft, { durable: true });
+      this.#health.succeeded();
+    } catch (error) {
+      this.#bounds.release(kind);
+      if (error instanceof JobStatusError || isDataError(error)) throw error;
+      this.#health.failed(error);
+      this.#internal(error);
+      throw this.#health.unavailable('The job store could not save the new job.');
+    }
     const live = this.#liveJob(saved, definition);
+    live.queued = true;
     this.#live.set(saved.job_id, live);
     this.#publish(saved);
     let queue = this.#queues.get(kind);
@@ -310,26 +335,48 @@ export class JobRegistry {
     queue.push(saved.job_id);
     // The work runs after the caller has its answer.
     setTimeout(() => this.#pump(kind), 0);
-    return publicSnapshot(saved);
+    return saved;
+  }
+
+  /** Waits until the store has opened and left-over jobs are recovered; 503 while it cannot open. */
+  async #opened() {
+    await this.#health.whenOpened();
+    await this.ready;
+  }
+
+  /** Lets go of a job's place in the bounded queue (it started, or will never start). */
+  #leaveQueue(live: LiveJob) {
+    if (!live.queued) return;
+    live.queued = false;
+    this.#bounds.release(live.writes.draft.kind);
   }
 
   #liveJob(saved: StoredJob, definition: JobDefinition<any>): LiveJob {
     let markDone!: () => void;
     const done = new Promise<void>((resolve) => (markDone = resolve));
-    return {
+    const { store, logger, maxPendingLogLines, backoff } = this.#options;
+    const live: LiveJob = {
       definition,
-      draft: saved,
-      saved,
-      chain: Promise.resolve(),
-      scheduled: false,
-      durable: false,
+      writes: new JobWrites(saved, {
+        store,
+        logger,
+        backoff,
+        health: this.#health,
+        closing: this.#closing.signal,
+        maxPendingLines: maxPendingLogLines,
+        saved: (job) => this.#publish(job),
+        // Announced only once stored: a stream that misses it on the bus reads it from the store.
+        appended: (line) => this.#announce({ type: 'log', job_id: saved.job_id, lines: [line], last_seq: line.seq }),
+        refused: (error) => this.#lost(live, error),
+      }),
+      queued: false,
       controller: new AbortController(),
-      logSeq: 0,
       warnings: [],
       finished: false,
       done,
       markDone,
     };
+    return live;
   }
 
   #pump(kind: string) {
@@ -337,12 +384,13 @@ export class JobRegistry {
     const limit = this.#kinds.get(kind)?.concurrency ?? Infinity;
     while (queue?.length && (this.#running.get(kind) ?? 0) < limit && !this.#closed) {
       const live = this.#live.get(queue.shift()!);
+      if (live) this.#leaveQueue(live);
       if (live && !live.finished) void this.#run(live);
     }
   }
 
   async #run(live: LiveJob, handler: Handler = (ctx, input) => live.definition.run(ctx, input)) {
-    const { kind } = live.draft;
+    const { kind } = live.writes.draft;
     const { definition, controller } = live;
     this.#running.set(kind, (this.#running.get(kind) ?? 0) + 1);
     const timer =
@@ -357,10 +405,10 @@ export class JobRegistry {
             });
           }, definition.timeoutMs);
     // An adopted job keeps the time it first started.
-    const startedAt = live.draft.started_at ?? new Date().toISOString();
-    void this.#update(live, { state: 'running', started_at: startedAt }, true);
+    const startedAt = live.writes.draft.started_at ?? new Date().toISOString();
+    void live.writes.update({ state: 'running', started_at: startedAt }, true);
     try {
-      const outcome = (await handler(createContext(live.draft, controller.signal, this.#contextSink(live)), live.draft.input)) as JobOutcome | void;
+      const outcome = (await handler(createContext(live.writes.draft, controller.signal, this.#contextSink(live)), live.writes.draft.input)) as JobOutcome | void;
       const warning = live.warnings.at(-1);
       await this.#finish(live, warning === undefined ? 'success' : 'warning', {
         message: outcome?.message ?? warning ?? null,
@@ -381,23 +429,16 @@ export class JobRegistry {
   #contextSink(live: LiveJob) {
     return {
       update: (patch: Partial<StoredJob>) => {
-        if (!live.finished) void this.#update(live, patch, false);
+        if (!live.finished) void live.writes.update(patch, false);
       },
       log: (level: LogLevel, message: string) => {
         if (live.finished) return;
-        const line = {
-          seq: ++live.logSeq,
+        live.writes.log({
           ts: new Date().toISOString(),
           level: LOG_LEVELS.includes(level) ? level : 'info',
           message: this.#text(String(message)),
-        };
-        const jobId = live.draft.job_id;
-        // Announced only once stored: a stream that misses it on the bus reads it from the store.
-        live.chain = live.chain
-          .then(() => this.#options.store.appendLog(jobId, line))
-          .then(() => this.#announce({ type: 'log', job_id: jobId, lines: [line], last_seq: line.seq }))
-          .catch((error) => this.#internal(error));
-        if (!live.draft.has_logs) void this.#update(live, { has_logs: true }, false);
+        });
+        if (!live.writes.draft.has_logs) void live.writes.update({ has_logs: true }, false);
       },
       warn: (message: string) => {
         if (live.finished) return;
@@ -408,71 +449,50 @@ export class JobRegistry {
   }
 
   /**
-   * Applies a change to a live job, then saves and publishes it after the changes before
-   * it. Changes made in one burst (phase, progress and a log line in the same tick) are
-   * folded into the one save that is still waiting, so they go out as one event.
-   */
-  #update(live: LiveJob, patch: Partial<StoredJob>, durable: boolean): Promise<void> {
-    live.draft = { ...live.draft, ...patch, updated_at: new Date().toISOString() };
-    live.durable ||= durable;
-    if (live.scheduled) return live.chain;
-    live.scheduled = true;
-    live.chain = live.chain
-      .then(async () => {
-        const draft = live.draft;
-        const options = { durable: live.durable };
-        live.scheduled = false;
-        live.durable = false;
-        const saved = await this.#options.store.save(draft, options);
-        live.saved = saved;
-        this.#publish(saved);
-      })
-      .catch((error) => {
-        if (error instanceof JobStatusError && (error.code === 'already_finished' || error.code === 'not_owner')) this.#lost(live, error);
-        else this.#internal(error);
-      });
-    return live.chain;
-  }
-
-  /**
    * Another process claimed (and maybe finished) this job while this one's heartbeat did
    * not reach the store for longer than the lapse: it took the silence for death. The
    * store refuses this process's writes from then on; it stops the handler and lets the
    * job go.
    */
   #lost(live: LiveJob, error: JobStatusError) {
-    if (this.#live.get(live.draft.job_id) !== live) return;
+    const jobId = live.writes.draft.job_id;
+    if (this.#live.get(jobId) !== live) return;
     live.finished = true;
     live.controller.abort(new Error('taken over'));
-    this.#live.delete(live.draft.job_id);
+    this.#live.delete(jobId);
+    this.#leaveQueue(live);
     live.markDone();
-    this.#options.logger.error({ job_id: live.draft.job_id, err: error.message }, 'job-status: another process took over this job; stopped running it here');
+    this.#options.logger.error({ job_id: jobId, err: error.message }, 'job-status: another process took over this job; stopped running it here');
   }
 
   async #finish(live: LiveJob, state: TerminalJobState, fields: { message: string | null; error?: JobError; result?: unknown }) {
     if (live.finished) return;
     live.finished = true;
-    const now = new Date().toISOString();
-    await this.#update(
-      live,
+    const { writes } = live;
+    const result = storableResult(fields.result, this.#options.inputBounds, (error) =>
+      this.#options.logger.error({ job_id: writes.draft.job_id, err: error.message }, 'job-status: the result of this job was not kept'),
+    );
+    let message = fields.message === null ? null : this.#text(fields.message);
+    // Lines the store could not take are not hidden behind a success.
+    if (writes.lost.lines > 0) {
+      if (state === 'success') state = 'warning';
+      message = this.#text(`${message ? `${message} ` : ''}${lostLinesMessage(writes.lost.lines)}`);
+    }
+    // Retried until the store takes it (or the registry closes): the store must not keep
+    // the job `running` while nothing runs it.
+    await writes.update(
       {
         state,
-        finished_at: now,
-        started_at: live.draft.started_at,
-        message: fields.message === null ? null : this.#text(fields.message),
+        finished_at: new Date().toISOString(),
+        started_at: writes.draft.started_at,
+        message,
         error: fields.error ?? null,
-        ...(fields.result === undefined ? {} : { result: fields.result }),
+        ...(result === undefined ? {} : { result }),
       },
       true,
     );
-    // The store did not take the outcome (it is unreachable): keep the job and try again,
-    // rather than leave it `running` in the store while nothing runs it.
-    for (let wait = 1000; !isTerminalState(live.saved.state) && this.#live.get(live.draft.job_id) === live && !this.#closed; wait = Math.min(wait * 2, 30_000)) {
-      await new Promise((resolve) => setTimeout(resolve, wait));
-      await this.#update(live, {}, true);
-    }
-    if (this.#live.get(live.draft.job_id) === live) this.#live.delete(live.draft.job_id);
-    if (isTerminalState(live.saved.state)) this.#settled(live.saved);
+    if (this.#live.get(writes.draft.job_id) === live) this.#live.delete(writes.draft.job_id);
+    if (isTerminalState(writes.saved.state)) this.#settled(writes.saved);
   }
 
   #settled(job: StoredJob) {
@@ -523,25 +543,21 @@ export class JobRegistry {
     return value.length > max ? `${value.slice(0, max - 1)}…` : value;
   }
 
-  #readable(job: StoredJob): JobSnapshot {
-    return publicSnapshot(this.#live.get(job.job_id)?.saved ?? job);
-  }
-
   /** The job's newest snapshot, or null when it is unknown or was pruned. */
   async get(jobId: string): Promise<JobSnapshot | null> {
-    await this.ready;
+    await this.#opened();
     const live = this.#live.get(jobId);
-    if (live) return publicSnapshot(live.saved);
+    if (live) return publicSnapshot(live.writes.saved);
     const job = await this.#options.store.get(jobId);
     return job && publicSnapshot(job);
   }
 
   async getMany(jobIds: readonly string[]): Promise<JobSnapshot[]> {
-    await this.ready;
+    await this.#opened();
     const fromStore = await this.#options.store.getMany(jobIds.filter((id) => !this.#live.has(id)));
     const byId = new Map(fromStore.map((job) => [job.job_id, job]));
     return jobIds.flatMap((id) => {
-      const job = this.#live.get(id)?.saved ?? byId.get(id);
+      const job = this.#live.get(id)?.writes.saved ?? byId.get(id);
       return job ? [publicSnapshot(job)] : [];
     });
   }
@@ -551,7 +567,7 @@ export class JobRegistry {
    * until the page is full, so a filter never shrinks a page.
    */
   async listVisible(query: ListQuery, keep: (job: JobSnapshot) => boolean): Promise<JobListResponse> {
-    await this.ready;
+    await this.#opened();
     const { column } = SORT_COLUMNS[query.sort];
     const jobs: JobSnapshot[] = [];
     let cursor = query.cursor;
@@ -573,8 +589,9 @@ export class JobRegistry {
   }
 
   async logs(jobId: string, after: number, limit: number): Promise<JobLogLine[]> {
-    await this.ready;
-    await this.#live.get(jobId)?.chain;
+    await this.#opened();
+    // Lines on their way are read once written; while the store is down, what it has is served.
+    if (this.#health.state === 'open') await this.#live.get(jobId)?.writes.idle();
     return this.#options.store.readLogs(jobId, after, limit);
   }
 
@@ -583,7 +600,7 @@ export class JobRegistry {
    * Either way it is `canceled` at once. Throws 404 when unknown, 409 when already finished.
    */
   async cancel(jobId: string, by?: string | null): Promise<JobSnapshot> {
-    await this.ready;
+    await this.#opened();
     const live = this.#live.get(jobId);
     if (!live) {
       const job = await this.#options.store.get(jobId);
@@ -593,16 +610,17 @@ export class JobRegistry {
       await this.#options.bus.publish({ type: 'cancel', job_id: jobId });
       return publicSnapshot(job);
     }
-    if (live.finished) throw new JobStatusError(409, 'already_finished', `The job already finished as ${live.draft.state}.`);
-    const queue = this.#queues.get(live.draft.kind);
+    if (live.finished) throw new JobStatusError(409, 'already_finished', `The job already finished as ${live.writes.draft.state}.`);
+    const queue = this.#queues.get(live.writes.draft.kind);
     const index = queue?.indexOf(jobId) ?? -1;
     if (index >= 0) {
       queue!.splice(index, 1);
+      this.#leaveQueue(live);
       live.markDone();
     }
     live.controller.abort(new Error('canceled'));
     await this.#finish(live, 'canceled', { message: by ? `Canceled by ${by}.` : 'Canceled.' });
-    return publicSnapshot(live.saved);
+    return publicSnapshot(live.writes.saved);
   }
 
   /**
@@ -615,7 +633,12 @@ export class JobRegistry {
     this.#closed = true;
     if (this.#retentionTimer) clearInterval(this.#retentionTimer);
     if (this.#ownerTimer) clearInterval(this.#ownerTimer);
-    await this.ready.catch(() => undefined);
+    // A store that never opened has nothing to close.
+    if (this.#health.state === 'opening') this.#closing.abort();
+    if (!(await this.ready.then(() => true, () => false))) {
+      this.#unsubscribe();
+      return this.#options.store.close().catch((error) => this.#internal(error));
+    }
     // Queued jobs will not start now; the next start recovers them as interrupted.
     for (const queue of this.#queues.values()) {
       for (const id of queue.splice(0)) this.#live.get(id)?.markDone();
@@ -628,38 +651,13 @@ export class JobRegistry {
     ]);
     clearTimeout(timer);
     for (const live of this.#live.values()) live.controller.abort(new Error('closing'));
-    await Promise.all([...this.#live.values()].map((live) => live.chain));
+    // Writes still waiting for the store get one last try each; what fails is logged as lost.
+    this.#closing.abort();
+    await Promise.all([...this.#live.values()].map((live) => live.writes.idle()));
     await this.#recovering;
     this.#unsubscribe();
     // Stopping on purpose: whatever this process leaves busy may be recovered at once.
     await this.#options.store.release(this.#options.instanceId).catch((error) => this.#internal(error));
-    await this.#options.store.close();
+    await this.#options.store.close().catch((error) => this.#internal(error));
   }
-}
-
-function labelOf(definition: JobDefinition<any>, kind: string, input: unknown, target: string | null): string {
-  const { label } = definition;
-  if (typeof label === 'function') return String(label(input, target));
-  if (typeof label === 'string') return label;
-  return target ? `${kind} ${target}` : kind;
-}
-
-async function validateInput(schema: StandardSchema | undefined, input: unknown) {
-  if (!schema) return input ?? null;
-  const result = await schema['~standard'].validate(input);
-  if (!result.issues) return result.value;
-  const issue = result.issues[0]!;
-  const path = (issue.path ?? []).map((part) => String(typeof part === 'object' ? part.key : part));
-  throw new JobStatusError(400, 'invalid_input', `${['input', ...path].join('.')}: ${issue.message}`);
-}
-
-/** What a thrown value means for the admin: its message, a code, and a hint when it has one. */
-function failureOf(thrown: unknown, maxLength: number): JobError {
-  const record = (typeof thrown === 'object' && thrown !== null ? thrown : {}) as { message?: unknown; code?: unknown; hint?: unknown };
-  const message = typeof record.message === 'string' && record.message ? record.message : typeof thrown === 'string' ? thrown : 'The job failed.';
-  return {
-    code: typeof record.code === 'string' && record.code ? record.code.slice(0, 100) : 'failed',
-    message: message.slice(0, maxLength),
-    hint: typeof record.hint === 'string' ? record.hint.slice(0, maxLength) : null,
-  };
 }

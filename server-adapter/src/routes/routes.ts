@@ -18,7 +18,9 @@ import { JobStatusError } from '../errors.js';
 import { assertSameOrigin } from './origin.js';
 import type { TrustedOrigins } from './origin.js';
 import type { AuthorizeHook, JobStatusLimits, JobStatusLogger, Principal } from '../options.js';
+import { CallerRateLimit } from '../registry/admission.js';
 import type { JobRegistry } from '../registry/registry.js';
+import type { StoreHealth } from '../registry/store-health.js';
 import type { StandardSchema } from '../registry/definition.js';
 import type { SseHub } from '../sse/hub.js';
 import { nodeResponseSink } from '../sse/sink.js';
@@ -43,6 +45,8 @@ export interface JobStatusEnv<P extends Principal = Principal> {
 
 export interface RoutesDeps<P extends Principal> {
   registry: JobRegistry;
+  /** Answers 503 with `Retry-After` while the store has not opened. */
+  health: StoreHealth;
   hub: SseHub<P>;
   epoch: Promise<string>;
   authorize: AuthorizeHook<P>;
@@ -72,6 +76,7 @@ const STATUS_CODES: Record<number, string> = {
 export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
   const { registry, hub, limits, canSee } = deps;
   const app = new Hono<JobStatusEnv<P>>();
+  const enqueueRate = new CallerRateLimit({ perMinute: limits.enqueuesPerMinute, burst: limits.enqueueBurst });
   const visible = (principal: P, job: JobSnapshot | null): job is JobSnapshot =>
     job !== null && (!canSee || canSee(principal, job));
   const actorOf = (principal: P) => (typeof principal.name === 'string' && principal.name ? principal.name : principal.id);
@@ -90,7 +95,10 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
   app.onError((error, c) => {
     // A body left unread would be taken for the next request on this connection: close it.
     if (hasUnreadBody(c.req.raw)) c.header('Connection', 'close');
-    if (error instanceof JobStatusError) return c.json(error.toBody(), error.status as ContentfulStatusCode);
+    if (error instanceof JobStatusError) {
+      if (error.retryAfterS !== null) c.header('Retry-After', String(error.retryAfterS));
+      return c.json(error.toBody(), error.status as ContentfulStatusCode);
+    }
     if (error instanceof HTTPException) {
       const status = error.status as ContentfulStatusCode;
       return c.json({ error: { code: STATUS_CODES[status] ?? 'error', message: error.message || 'The request was refused.' } }, status);
@@ -101,6 +109,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
   });
 
   app.use('*', async (c, next) => {
+    await deps.health.whenOpened();
     await registry.ready;
     const principal = await deps.authorize(c);
     if (principal === null || principal === undefined) throw new JobStatusError(401, 'unauthorized', 'Sign in to see jobs.');
@@ -145,6 +154,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
         throw badRequest('invalid_idempotency_key', `${IDEMPOTENCY_KEY_HEADER}: expected 1 to 200 visible ASCII characters`);
       }
       const principal = c.get('jobStatusPrincipal');
+      enqueueRate.take(principal.id);
       const snapshot = await registry.enqueue(kind, fields.input, {
         target,
         actor: actorOf(principal),

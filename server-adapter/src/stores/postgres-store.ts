@@ -85,7 +85,14 @@ class PostgresStore implements JobStore {
   }
 
   open() {
-    return (this.#opening ??= migrate(this.#pool, this.#schema, `"${this.#schema}"`, newEpoch).then((epoch) => ({ epoch })));
+    return (this.#opening ??= migrate(this.#pool, this.#schema, `"${this.#schema}"`, newEpoch).then(
+      (epoch) => ({ epoch }),
+      (error: unknown) => {
+        // Unreachable for now: the next call tries again.
+        this.#opening = null;
+        throw error;
+      },
+    ));
   }
 
   async #query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []) {

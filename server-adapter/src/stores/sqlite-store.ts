@@ -22,8 +22,15 @@ export interface SqliteStoreOptions {
 
 /**
  * The embedded default store: one SQLite file (WAL mode) that keeps history, logs and
- * the event log across restarts. One process writes it; for several instances use the
- * Postgres store.
+ * the event log across restarts. One process uses it: a second process that opens the
+ * same file is refused (it holds a lock on `<path>-lock` for as long as it is open; the
+ * system frees it when the process dies), so it keeps retrying and serves 503 until the
+ * first one stops. For several instances use the Postgres store.
+ *
+ * Writes that fail (a full disk, an I/O error) are never lost silently and never thrown
+ * out of a timer: what is waiting stays waiting, in order, and is written by the next
+ * successful try (retried with backoff); a save that must be durable rejects so that its
+ * caller retries it.
  *
  * @example
  * import { sqliteStore } from '@job-status/hono/sqlite'
@@ -105,11 +112,16 @@ class SqliteStore implements JobStore {
   #reserved = 0;
   #prunedThrough = 0;
   #epoch = '';
-  /** Saves and log lines not yet written, flushed together in one transaction. */
-  #pendingJobs = new Map<string, StoredJob>();
-  #pendingEvents: StoredEvent[] = [];
+  /** Saves and log lines not yet written, flushed together in one transaction; each job with its row, made when it was saved. */
+  #pendingJobs = new Map<string, { job: StoredJob; row: JobRow }>();
+  #pendingEvents: Array<{ seq: number; job_id: string; data: string }> = [];
   #pendingLogs: Array<[string, JobLogLine]> = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
+  /** The last write failed: each write tries to flush first, and a timer retries with backoff. */
+  #failing = false;
+  #retries = 0;
+  /** Held while open: tells a second process that this file is taken. */
+  #lock: Database.Database | null = null;
   #statements!: ReturnType<SqliteStore['prepare']>;
 
   constructor(path: string, coalesceMs: number) {
@@ -119,7 +131,22 @@ class SqliteStore implements JobStore {
 
   async open() {
     if (this.#db) return { epoch: this.#epoch };
-    const db = new Database(this.#path);
+    const lock = this.#path === ':memory:' || this.#path === '' ? null : takeLock(this.#path);
+    try {
+      const opened = this.#openFile();
+      this.#lock = lock;
+      return opened;
+    } catch (error) {
+      // A full disk or a bad file: release everything, so the next try starts clean.
+      (this.#db as Database.Database | null)?.close();
+      this.#db = null;
+      lock?.close();
+      throw error;
+    }
+  }
+
+  #openFile() {
+    const db = (this.#db = new Database(this.#path));
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
@@ -187,72 +214,112 @@ class SqliteStore implements JobStore {
 
   async save(job: UnnumberedJob, { durable }: { durable: boolean }): Promise<StoredJob> {
     this.#database;
-    const current = this.#pendingJobs.get(job.job_id) ?? (this.#statements.stateOf.get(job.job_id) as Pick<StoredJob, 'job_id' | 'state' | 'owner'> | undefined);
+    if (this.#failing) this.#flush();
+    const before = this.#pendingJobs.get(job.job_id);
+    const current = before?.job ?? (this.#statements.stateOf.get(job.job_id) as Pick<StoredJob, 'job_id' | 'state' | 'owner'> | undefined);
     const refused = refusal(current, job);
     if (refused) throw refused;
-    const stored: StoredJob = { ...job, seq: this.#next() };
-    this.#pendingJobs.set(stored.job_id, stored);
-    this.#pendingEvents.push({ seq: stored.seq, snapshot: publicSnapshot(stored) });
-    if (durable || this.#coalesceMs === 0) this.#flush();
-    else this.#timer ??= setTimeout(() => this.#flush(), this.#coalesceMs);
+    const stored: StoredJob = { ...job, seq: this.#seq + 1 };
+    // Serialized now, so a job that cannot be written fails its own save and nobody else's.
+    const row = toRow(stored);
+    const event = { seq: stored.seq, job_id: stored.job_id, data: JSON.stringify(publicSnapshot(stored)) };
+    this.#reserve(stored.seq);
+    this.#seq = stored.seq;
+    this.#pendingJobs.set(stored.job_id, { job: stored, row });
+    this.#pendingEvents.push(event);
+    if (durable || this.#coalesceMs === 0) {
+      try {
+        this.#flush();
+      } catch (error) {
+        // Not written: take it back out (the caller retries it), keep what was waiting before it.
+        if (before) this.#pendingJobs.set(stored.job_id, before);
+        else this.#pendingJobs.delete(stored.job_id);
+        this.#pendingEvents = this.#pendingEvents.filter((pending) => pending !== event);
+        throw error;
+      }
+    } else this.#schedule(this.#coalesceMs);
     return stored;
   }
 
   /**
-   * The next event number. Numbers are reserved on disk a block at a time, before any of
-   * them is handed out: a coalesced event reaches streams before the disk does.
+   * Reserves event numbers on disk a block at a time, before any of them is handed out:
+   * a coalesced event reaches streams before the disk does, so after a crash numbering
+   * goes on above the reservation and a job's `seq` only ever grows.
    */
-  #next(): number {
-    const seq = this.#seq + 1;
-    if (seq > this.#reserved) {
-      this.#statements.setMeta.run('seq_reserved', String(seq + SEQ_BLOCK));
-      this.#reserved = seq + SEQ_BLOCK;
-    }
-    return (this.#seq = seq);
+  #reserve(seq: number) {
+    if (seq <= this.#reserved) return;
+    this.#statements.setMeta.run('seq_reserved', String(seq + SEQ_BLOCK));
+    this.#reserved = seq + SEQ_BLOCK;
   }
 
-  /** Writes every pending save, event and log line in one transaction. */
+  #schedule(ms: number) {
+    this.#timer ??= setTimeout(() => {
+      this.#timer = null;
+      this.#flushQuietly();
+    }, ms);
+  }
+
+  /**
+   * Writes every pending save, event and log line in one transaction. When it fails,
+   * nothing is dropped: all of it stays pending, in order, for the next try, and the error
+   * goes to the caller.
+   */
   #flush() {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     if (!this.#pendingJobs.size && !this.#pendingEvents.length && !this.#pendingLogs.length) return;
-    const jobs = [...this.#pendingJobs.values()];
-    const events = this.#pendingEvents;
-    const logs = this.#pendingLogs;
+    const { upsertJob, insertEvent, insertLog } = this.#statements;
+    try {
+      this.#database.transaction(() => {
+        for (const { row } of this.#pendingJobs.values()) upsertJob.run(row);
+        for (const event of this.#pendingEvents) insertEvent.run(event.seq, event.job_id, event.data);
+        for (const [jobId, line] of this.#pendingLogs) insertLog.run(jobId, line.seq, line.ts, line.level, line.message);
+      })();
+    } catch (error) {
+      this.#failing = true;
+      this.#schedule(Math.min(500 * 2 ** this.#retries++, 30_000));
+      throw error;
+    }
     this.#pendingJobs = new Map();
     this.#pendingEvents = [];
     this.#pendingLogs = [];
-    const { upsertJob, insertEvent, insertLog } = this.#statements;
-    this.#database.transaction(() => {
-      for (const job of jobs) upsertJob.run(toRow(job));
-      for (const event of events) insertEvent.run(event.seq, event.snapshot.job_id, JSON.stringify(event.snapshot));
-      for (const [jobId, line] of logs) insertLog.run(jobId, line.seq, line.ts, line.level, line.message);
-    })();
+    this.#failing = false;
+    this.#retries = 0;
+  }
+
+  /** Flushes if it can: a read serves what is on disk (and pending saves) while writes fail. */
+  #flushQuietly() {
+    try {
+      this.#flush();
+    } catch {
+      // Kept pending and retried by the timer #flush set; the writers see the error on their next write.
+    }
   }
 
   async get(jobId: string) {
     const pending = this.#pendingJobs.get(jobId);
-    if (pending) return pending;
+    if (pending) return pending.job;
     const row = this.#statements.getJob.get(jobId) as JobRow | undefined;
     return row ? jobFromRow(row) : null;
   }
 
   async getMany(jobIds: readonly string[]) {
-    this.#flush();
+    this.#flushQuietly();
     if (!jobIds.length) return [];
     // One prepared statement for any number of ids: a poll of 20 jobs is the hot path.
     const rows = this.#statements.getMany.all(JSON.stringify(jobIds)) as JobRow[];
-    return rows.map(jobFromRow);
+    // While writes fail, saves still waiting are newer than the disk.
+    return rows.map((row) => this.#pendingJobs.get(row.job_id as string)?.job ?? jobFromRow(row));
   }
 
   async findByIdempotencyKey(key: string) {
-    this.#flush();
+    this.#flushQuietly();
     const row = this.#statements.getByKey.get(key) as JobRow | undefined;
     return row ? jobFromRow(row) : null;
   }
 
   async list(query: ListQuery): Promise<ListPage> {
-    this.#flush();
+    this.#flushQuietly();
     const { column, descending } = SORT_COLUMNS[query.sort];
     const where: string[] = [];
     const params: unknown[] = [];
@@ -283,20 +350,30 @@ class SqliteStore implements JobStore {
   }
 
   async listBusy() {
-    this.#flush();
+    this.#flushQuietly();
     return (this.#statements.busy.all() as JobRow[]).map(jobFromRow);
   }
 
   async appendLog(jobId: string, line: JobLogLine) {
     this.#database;
-    this.#pendingLogs.push([jobId, line]);
-    if (this.#coalesceMs === 0) this.#flush();
-    else this.#timer ??= setTimeout(() => this.#flush(), this.#coalesceMs);
+    if (this.#failing) this.#flush();
+    const entry: [string, JobLogLine] = [jobId, line];
+    this.#pendingLogs.push(entry);
+    if (this.#coalesceMs > 0) return this.#schedule(this.#coalesceMs);
+    try {
+      this.#flush();
+    } catch (error) {
+      this.#pendingLogs = this.#pendingLogs.filter((pending) => pending !== entry);
+      throw error;
+    }
   }
 
   async readLogs(jobId: string, after: number, limit: number) {
-    this.#flush();
-    return this.#statements.logs.all(jobId, after, limit) as JobLogLine[];
+    this.#flushQuietly();
+    const lines = this.#statements.logs.all(jobId, after, limit) as JobLogLine[];
+    // Lines still waiting (the disk is full, say) come after those on disk: read them too.
+    const waiting = this.#pendingLogs.filter(([id, line]) => id === jobId && line.seq > after).map(([, line]) => line);
+    return [...lines, ...waiting].slice(0, limit);
   }
 
   async head() {
@@ -304,14 +381,16 @@ class SqliteStore implements JobStore {
   }
 
   async readEvents(after: number, limit: number) {
-    this.#flush();
+    this.#flushQuietly();
     if (after < this.#prunedThrough || after > this.#seq) return null;
     const rows = this.#statements.events.all(after, limit) as Array<{ seq: number; data: string }>;
-    return rows.map((row) => ({ seq: row.seq, snapshot: JSON.parse(row.data) as JobSnapshot }));
+    // Events still waiting to be written follow those on disk: a resume must not skip them.
+    const waiting = this.#pendingEvents.filter((event) => event.seq > after);
+    return [...rows, ...waiting].slice(0, limit).map((row) => ({ seq: row.seq, snapshot: JSON.parse(row.data) as JobSnapshot }));
   }
 
   async prune({ finishedBefore, maxEvents }: PruneOptions) {
-    this.#flush();
+    this.#flushQuietly();
     const db = this.#database;
     return db.transaction(() => {
       const cutoff = finishedBefore.toISOString();
@@ -357,17 +436,28 @@ class SqliteStore implements JobStore {
   }
 
   async claim(jobId: string, owner: string, lapseMs: number) {
-    this.#flush();
+    this.#flushQuietly();
     const row = this.#statements.claim.get({ id: jobId, owner, since: Date.now() - lapseMs }) as JobRow | undefined;
     return row ? jobFromRow(row) : null;
   }
 
   async close() {
     if (!this.#db) return;
-    this.#flush();
-    this.#statements.setMeta.run('open', '0');
-    this.#db.close();
-    this.#db = null;
+    const unwritten = { saves: this.#pendingEvents.length, lines: this.#pendingLogs.length };
+    try {
+      this.#flush();
+      this.#statements.setMeta.run('open', '0');
+    } catch (error) {
+      // Left marked open: the next start takes it for a crash, starts a new epoch and recovers busy jobs.
+      throw new Error(`job-status: closing ${this.#path} without writing ${unwritten.saves} saves and ${unwritten.lines} log lines: ${(error as Error).message}`);
+    } finally {
+      if (this.#timer) clearTimeout(this.#timer);
+      this.#timer = null;
+      this.#db.close();
+      this.#db = null;
+      this.#lock?.close();
+      this.#lock = null;
+    }
   }
 }
 
@@ -380,4 +470,30 @@ function toRow(job: StoredJob): JobRow {
     input: job.input === undefined ? null : JSON.stringify(job.input),
     result: job.result === undefined ? null : JSON.stringify(job.result),
   };
+}
+
+/**
+ * Takes the file's lock: an exclusive SQLite lock on `<path>-lock`, held until `close()`
+ * (or until the process dies: the system frees it). A lock file beside the database,
+ * not the database itself, so read-only tools may still read it while it runs.
+ */
+function takeLock(path: string): Database.Database {
+  const lock = new Database(`${path}-lock`, { timeout: 0 });
+  try {
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.pragma('journal_mode = MEMORY');
+    lock.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL, since TEXT NOT NULL)');
+    lock.transaction(() => {
+      lock.exec('DELETE FROM holder');
+      lock.prepare('INSERT INTO holder (pid, since) VALUES (?, ?)').run(process.pid, new Date().toISOString());
+    })();
+    return lock;
+  } catch (error) {
+    lock.close();
+    if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+    throw new Error(
+      `job-status: another process has the SQLite file ${path} open, and one process per SQLite file is allowed; ` +
+        'this one waits until it is free (its routes answer 503 meanwhile). To run several instances, use postgresStore().',
+    );
+  }
 }
