@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveStatic } from '@hono/node-server/serve-static';
@@ -11,10 +10,12 @@ import { sqliteStore } from '@job-status/hono/sqlite';
 import { bullmqSource } from '@job-status/hono/bullmq';
 import { postgresStore } from '@job-status/hono/postgres';
 import { redisBus } from '@job-status/hono/redis';
-import { loadSecret, sessions } from './auth.js';
+import { sessions } from './auth.js';
+import { ensureDataDir } from './data-dir.js';
 import { defineDemoJobs } from './jobs.js';
 import { pageRoutes } from './pages/routes.js';
 import { DEMO_QUEUE, REPORT_KINDS } from './reports.js';
+import { SessionStore } from './session-store.js';
 import { loadSettings } from './settings.js';
 
 /** The elements' single-file bundle (`job-status-elements.js`), built by `npm run build -w @job-status/elements`. */
@@ -34,13 +35,17 @@ const CSP = {
 };
 
 export interface DemoOptions {
-  /** Where the SQLite database, settings and session secret live. Created if missing. */
+  /** Where the SQLite database, settings and sessions live. Created (owner-only) if missing. */
   dataDir: string;
   /** Multiplies every job delay. Default 1. */
   delayScale?: number;
   /** Chance that a sync fails on the way. Default 0.1. */
   failureRate?: number;
   heartbeatMs?: number;
+  /** How long a sign-in lasts, in ms. Default 8 hours. */
+  sessionLifetimeMs?: number;
+  /** The clock sessions expire by, in ms since the epoch. Tests pass their own. */
+  now?: () => number;
   logger?: JobStatusLogger;
   /**
    * Run as one of several instances: jobs in PostgreSQL, changes over Redis, and reports
@@ -56,8 +61,13 @@ export interface DemoOptions {
 
 /** The demo admin app: the job middleware at /api/admin/jobs, sessions, and pages. */
 export function createDemoApp(options: DemoOptions) {
-  mkdirSync(options.dataDir, { recursive: true });
-  const auth = sessions(loadSecret(options.dataDir));
+  ensureDataDir(options.dataDir);
+  const sessionStore = new SessionStore({
+    path: join(options.dataDir, 'sessions.db'),
+    ...(options.sessionLifetimeMs ? { lifetimeMs: options.sessionLifetimeMs } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const auth = sessions(sessionStore);
   const settings = loadSettings(options.dataDir);
   const { cluster } = options;
   const jobs = createJobStatus({
@@ -92,6 +102,7 @@ export function createDemoApp(options: DemoOptions) {
     close: async () => {
       await jobs.close();
       await reports?.close();
+      sessionStore.close();
     },
   };
 }
