@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
 import { createJobStatus } from '@job-status/hono';
@@ -33,6 +34,11 @@ const CSP = {
   baseUri: ["'none'"],
   objectSrc: ["'none'"],
 };
+/**
+ * The largest request body any route reads, in bytes: the job API's own bound. The pages'
+ * forms need a few hundred bytes; without a bound, one anonymous login post could fill memory.
+ */
+export const MAX_BODY_BYTES = 64 * 1024;
 
 export interface DemoOptions {
   /** Where the SQLite database, settings and sessions live. Created (owner-only) if missing. */
@@ -88,6 +94,17 @@ export function createDemoApp(options: DemoOptions) {
 
   const app = new Hono();
   app.use('*', secureHeaders({ contentSecurityPolicy: CSP, referrerPolicy: 'same-origin' }));
+  // Every route, read or not: the socket closes after a 413, since the rest of the body is never read.
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => {
+        c.header('Connection', 'close');
+        return c.json({ error: { code: 'payload_too_large', message: `body: at most ${MAX_BODY_BYTES} bytes are accepted` } }, 413);
+      },
+    }),
+  );
   app.route('/api/admin/jobs', jobs.routes());
   // The pages' own form posts: same-origin only (the job API checks Origin itself).
   app.use('*', csrf());

@@ -1,7 +1,6 @@
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createJobStatusClient } from '@job-status/elements/client';
 import { parseEventId } from '@job-status/protocol';
 import type { JobSnapshot } from '@job-status/protocol';
-import { percentile, pick, printReport, sleep, tally, waitUntil } from './support/chaos.js';
+import { memoryOf, percentile, pick, printReport, sleep, tally, waitUntil } from './support/chaos.js';
 import { USER_HEADER } from './support/chaos-server.js';
 import type { RandomPlan } from './support/chaos-server.js';
 import { eventSourceClass } from './support/event-source.js';
@@ -58,13 +57,6 @@ async function startServer() {
     });
   });
   return { ...info, port: Number(new URL(info.url).port), child, stderr: () => stderr };
-}
-
-/** Resident memory of a process in MiB: now, and its peak so far. */
-function memoryOf(pid: number) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) / 1024;
-  return { rss: field('VmRSS'), peak: field('VmHWM') };
 }
 
 /** A raw HTTP/1.1 GET on its own socket: what an abusive script sends, without fetch's manners. */

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * How hard the chaos suite pushes. `CHAOS=full` (what `npm run test:chaos` sets) runs
  * the long versions; anything else runs the short ones that `npm test` includes.
@@ -70,4 +72,11 @@ export function tally(keys: Iterable<string>): string {
   const counts = new Map<string, number>();
   for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
   return [...counts].sort((x, y) => y[1] - x[1]).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+}
+
+/** Resident memory of a process in MiB (`/proc/<pid>/status`): now, and its peak so far. */
+export function memoryOf(pid: number) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) / 1024;
+  return { rss: field('VmRSS'), peak: field('VmHWM') };
 }
