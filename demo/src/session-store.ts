@@ -29,17 +29,29 @@ const digest = (token: string) => createHash('sha256').update(token).digest('hex
 export class SessionStore {
   readonly lifetimeMs: number;
   readonly #db: Database.Database;
-  readonly #maxSessions: number;
   readonly #now: () => number;
+  readonly #create: (id: string, userId: string, now: number, expiresAt: number) => void;
+  readonly #find: Database.Statement<[string, number], { user_id: string }>;
+  readonly #revoke: Database.Statement<[string]>;
 
   constructor(options: SessionStoreOptions) {
     this.lifetimeMs = options.lifetimeMs ?? 8 * 60 * 60 * 1000;
-    this.#maxSessions = options.maxSessions ?? 1000;
+    const maxSessions = options.maxSessions ?? 1000;
     this.#now = options.now ?? Date.now;
-    this.#db = new Database(options.path);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('busy_timeout = 5000');
-    this.#db.exec('CREATE TABLE IF NOT EXISTS demo_sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL)');
+    const db = (this.#db = new Database(options.path));
+    db.pragma('journal_mode = WAL');
+    db.pragma('busy_timeout = 5000');
+    db.exec('CREATE TABLE IF NOT EXISTS demo_sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL)');
+    const purge = db.prepare<[number]>('DELETE FROM demo_sessions WHERE expires_at <= ?');
+    const insert = db.prepare<[string, string, number, number]>('INSERT INTO demo_sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)');
+    const trim = db.prepare<[number]>('DELETE FROM demo_sessions WHERE id IN (SELECT id FROM demo_sessions ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?)');
+    this.#create = db.transaction((id: string, userId: string, now: number, expiresAt: number) => {
+      purge.run(now);
+      insert.run(id, userId, now, expiresAt);
+      trim.run(maxSessions);
+    });
+    this.#find = db.prepare('SELECT user_id FROM demo_sessions WHERE id = ? AND expires_at > ?');
+    this.#revoke = db.prepare('DELETE FROM demo_sessions WHERE id = ?');
   }
 
   /** Starts a session for this user. */
@@ -47,26 +59,19 @@ export class SessionStore {
     const token = randomBytes(32).toString('base64url');
     const now = this.#now();
     const expiresAt = now + this.lifetimeMs;
-    this.#db.transaction(() => {
-      this.#db.prepare('DELETE FROM demo_sessions WHERE expires_at <= ?').run(now);
-      this.#db.prepare('INSERT INTO demo_sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)').run(digest(token), userId, now, expiresAt);
-      this.#db
-        .prepare('DELETE FROM demo_sessions WHERE id IN (SELECT id FROM demo_sessions ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?)')
-        .run(this.#maxSessions);
-    })();
+    this.#create(digest(token), userId, now, expiresAt);
     return { token, expiresAt };
   }
 
   /** The user of a live session, or null when the token is unknown, ended or expired. */
   find(token: string): string | null {
     if (!TOKEN.test(token)) return null;
-    const row = this.#db.prepare('SELECT user_id FROM demo_sessions WHERE id = ? AND expires_at > ?').get(digest(token), this.#now()) as { user_id: string } | undefined;
-    return row?.user_id ?? null;
+    return this.#find.get(digest(token), this.#now())?.user_id ?? null;
   }
 
   /** Ends a session; the token signs nobody in from now on. Unknown tokens are ignored. */
   revoke(token: string): void {
-    if (TOKEN.test(token)) this.#db.prepare('DELETE FROM demo_sessions WHERE id = ?').run(digest(token));
+    if (TOKEN.test(token)) this.#revoke.run(digest(token));
   }
 
   close(): void {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDemoApp } from '../src/app.js';
 import type { DemoOptions } from '../src/app.js';
+import { SessionStore } from '../src/session-store.js';
 
 /**
  * Issue 13, finding 9: every admin shared one session value (the signed user name), which
@@ -101,5 +102,15 @@ describe('demo sessions', () => {
     for (const forged of ['demo_session=admin', 'demo_session=admin.c2lnbmF0dXJl', `demo_session=${'A'.repeat(43)}`, 'demo_session=']) {
       expect(await api(second, forged)).toBe(401);
     }
+  });
+
+  it('keeps at most maxSessions: a flood of sign-ins ends the oldest, not the table', () => {
+    const store = new SessionStore({ path: join(dataDir, 'bounded.db'), maxSessions: 3, now: () => clock });
+    const tokens = Array.from({ length: 5 }, () => {
+      clock += 1;
+      return store.create('admin').token;
+    });
+    expect(tokens.map((token) => store.find(token))).toEqual([null, null, 'admin', 'admin', 'admin']);
+    store.close();
   });
 });
