@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
 import { createJobStatus } from '@job-status/hono';
@@ -11,10 +11,12 @@ import { sqliteStore } from '@job-status/hono/sqlite';
 import { bullmqSource } from '@job-status/hono/bullmq';
 import { postgresStore } from '@job-status/hono/postgres';
 import { redisBus } from '@job-status/hono/redis';
-import { loadSecret, sessions } from './auth.js';
+import { sessions } from './auth.js';
+import { ensureDataDir } from './data-dir.js';
 import { defineDemoJobs } from './jobs.js';
 import { pageRoutes } from './pages/routes.js';
 import { DEMO_QUEUE, REPORT_KINDS } from './reports.js';
+import { SessionStore } from './session-store.js';
 import { loadSettings } from './settings.js';
 
 /** The elements' single-file bundle (`job-status-elements.js`), built by `npm run build -w @job-status/elements`. */
@@ -32,15 +34,24 @@ const CSP = {
   baseUri: ["'none'"],
   objectSrc: ["'none'"],
 };
+/**
+ * The largest request body any route reads, in bytes: the job API's own bound. The pages'
+ * forms need a few hundred bytes; without a bound, one anonymous login post could fill memory.
+ */
+export const MAX_BODY_BYTES = 64 * 1024;
 
 export interface DemoOptions {
-  /** Where the SQLite database, settings and session secret live. Created if missing. */
+  /** Where the SQLite database, settings and sessions live. Created (owner-only) if missing. */
   dataDir: string;
   /** Multiplies every job delay. Default 1. */
   delayScale?: number;
   /** Chance that a sync fails on the way. Default 0.1. */
   failureRate?: number;
   heartbeatMs?: number;
+  /** How long a sign-in lasts, in ms. Default 8 hours. */
+  sessionLifetimeMs?: number;
+  /** The clock sessions expire by, in ms since the epoch. Tests pass their own. */
+  now?: () => number;
   logger?: JobStatusLogger;
   /**
    * Run as one of several instances: jobs in PostgreSQL, changes over Redis, and reports
@@ -56,8 +67,13 @@ export interface DemoOptions {
 
 /** The demo admin app: the job middleware at /api/admin/jobs, sessions, and pages. */
 export function createDemoApp(options: DemoOptions) {
-  mkdirSync(options.dataDir, { recursive: true });
-  const auth = sessions(loadSecret(options.dataDir));
+  ensureDataDir(options.dataDir);
+  const sessionStore = new SessionStore({
+    path: join(options.dataDir, 'sessions.db'),
+    ...(options.sessionLifetimeMs ? { lifetimeMs: options.sessionLifetimeMs } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const auth = sessions(sessionStore);
   const settings = loadSettings(options.dataDir);
   const { cluster } = options;
   const jobs = createJobStatus({
@@ -78,6 +94,17 @@ export function createDemoApp(options: DemoOptions) {
 
   const app = new Hono();
   app.use('*', secureHeaders({ contentSecurityPolicy: CSP, referrerPolicy: 'same-origin' }));
+  // Every route, read or not: the socket closes after a 413, since the rest of the body is never read.
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => {
+        c.header('Connection', 'close');
+        return c.json({ error: { code: 'payload_too_large', message: `body: at most ${MAX_BODY_BYTES} bytes are accepted` } }, 413);
+      },
+    }),
+  );
   app.route('/api/admin/jobs', jobs.routes());
   // The pages' own form posts: same-origin only (the job API checks Origin itself).
   app.use('*', csrf());
@@ -92,6 +119,7 @@ export function createDemoApp(options: DemoOptions) {
     close: async () => {
       await jobs.close();
       await reports?.close();
+      sessionStore.close();
     },
   };
 }

@@ -1,8 +1,7 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Context } from 'hono';
-import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Principal } from '@job-status/hono';
+import type { SessionStore } from './session-store.js';
 
 /** The two demo users. The viewer is signed in but is not an admin. */
 export const USERS = {
@@ -13,26 +12,30 @@ export type DemoUser = (typeof USERS)[keyof typeof USERS];
 
 const COOKIE = 'demo_session';
 
-/** The cookie-signing secret, kept in the data folder so sessions survive a restart. */
-export function loadSecret(dataDir: string): string {
-  const file = join(dataDir, 'session-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const secret = crypto.randomUUID() + crypto.randomUUID();
-  writeFileSync(file, secret, { mode: 0o600 });
-  return secret;
-}
-
-export function sessions(secret: string) {
+/**
+ * Sign-in for the demo's pages and its job API. Each sign-in gets a session of its own
+ * (a random token in an HttpOnly cookie), which sign-out ends on the server and which
+ * ends by itself after `store.lifetimeMs`.
+ */
+export function sessions(store: SessionStore) {
   return {
     /** The signed-in user, or null. */
     async user(c: Context): Promise<DemoUser | null> {
-      const id = await getSignedCookie(c, secret, COOKIE);
+      const token = getCookie(c, COOKIE);
+      const id = token ? store.find(token) : null;
       return id === 'admin' || id === 'viewer' ? USERS[id] : null;
     },
+    /** Starts a new session; the one the browser had, if any, ends (no session fixation). */
     async signIn(c: Context, id: 'admin' | 'viewer') {
-      await setSignedCookie(c, COOKIE, id, secret, { httpOnly: true, sameSite: 'Lax', path: '/', maxAge: 8 * 60 * 60 });
+      const previous = getCookie(c, COOKIE);
+      if (previous) store.revoke(previous);
+      const session = store.create(id);
+      setCookie(c, COOKIE, session.token, { httpOnly: true, sameSite: 'Lax', path: '/', expires: new Date(session.expiresAt) });
     },
+    /** Ends the session on the server, so a copy of the cookie signs nobody in either. */
     signOut(c: Context) {
+      const token = getCookie(c, COOKIE);
+      if (token) store.revoke(token);
       deleteCookie(c, COOKIE, { path: '/' });
     },
     /** The job API's authorize hook: admins only; a viewer is known (403), nobody is 401. */

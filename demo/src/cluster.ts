@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSecret } from './auth.js';
+import { ensureDataDir } from './data-dir.js';
 
 const { DATABASE_URL, REDIS_URL } = process.env;
 if (!DATABASE_URL || !REDIS_URL) {
@@ -21,8 +21,9 @@ if (ports.length < 2 || ports.some((port) => !Number.isInteger(port) || port < 1
   process.exit(1);
 }
 const dataDir = resolve(process.env.DATA_DIR ?? './data');
-// One session secret for every instance, made before they start, so a sign-in works on each.
-loadSecret(dataDir);
+// One data folder for every instance (they share its session table, so a sign-in works on
+// each), made before they start: on a fresh clone it does not exist yet.
+ensureDataDir(dataDir);
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const children: ChildProcess[] = [];

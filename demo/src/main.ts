@@ -1,8 +1,10 @@
-import { serve } from '@hono/node-server';
 import { resolve } from 'node:path';
 import { createDemoApp } from './app.js';
+import { SERVER_DEFAULTS, startDemoServer } from './server.js';
 
-const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST || SERVER_DEFAULTS.host;
+const port = Number(process.env.PORT ?? SERVER_DEFAULTS.port);
+const maxConnections = Number(process.env.MAX_CONNECTIONS ?? SERVER_DEFAULTS.maxConnections);
 const dataDir = resolve(process.env.DATA_DIR ?? './data');
 const delayScale = Number(process.env.DEMO_DELAY_SCALE ?? 1);
 const failureRate = process.env.DEMO_FAILURE_RATE === undefined ? 0.1 : Number(process.env.DEMO_FAILURE_RATE);
@@ -11,6 +13,10 @@ for (const [name, value] of Object.entries({ PORT: port, DEMO_DELAY_SCALE: delay
     console.error(`job-status demo: ${name} must be a non-negative number`);
     process.exit(1);
   }
+}
+if (!Number.isInteger(maxConnections) || maxConnections < 1) {
+  console.error('job-status demo: MAX_CONNECTIONS must be a whole number of at least 1');
+  process.exit(1);
 }
 
 // Both set: run as one of several instances (PostgreSQL + Redis). Otherwise SQLite, no other service.
@@ -21,16 +27,22 @@ if (!cluster && (DATABASE_URL || REDIS_URL)) {
 }
 
 const demo = createDemoApp({ dataDir, delayScale, failureRate, ...(cluster ? { cluster } : {}) });
-const server = serve({ fetch: demo.app.fetch, port }, (info) => {
-  const where = cluster ? `PostgreSQL + Redis, instance ${INSTANCE_ID ?? '(random id)'}` : `data in ${dataDir}`;
-  console.log(`job-status demo on http://localhost:${info.port} (${where})`);
+const server = await startDemoServer({ fetch: demo.app.fetch, host, port, maxConnections }).catch((error: NodeJS.ErrnoException) => {
+  console.error(`job-status demo: cannot listen on ${host}:${port} (${error.code ?? error.message})`);
+  process.exit(1);
 });
+const where = cluster ? `PostgreSQL + Redis, instance ${INSTANCE_ID ?? '(random id)'}` : `data in ${dataDir}`;
+const everyInterface = host === '0.0.0.0' || host === '::';
+const loopback = everyInterface || ['127.0.0.1', '::1', 'localhost'].includes(host);
+const url = `http://${loopback ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${server.address.port}`;
+const reach = everyInterface ? `every interface (HOST=${host})` : loopback ? 'this machine only; HOST=0.0.0.0 listens on every interface' : `HOST=${host}`;
+console.log(`job-status demo on ${url} (${where}; ${reach})`);
 
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
-  server.close();
+  await server.close();
   await demo.close();
   process.exit(0);
 };

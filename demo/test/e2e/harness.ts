@@ -10,6 +10,13 @@ import type { Browser, Page } from 'playwright-core';
 const DEMO = fileURLToPath(new URL('../..', import.meta.url));
 export const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 
+export interface DemoServerOptions {
+  /** More environment for `src/main.ts` (HOST, MAX_CONNECTIONS, …). */
+  env?: Record<string, string>;
+  /** Starts it under `ulimit -n <fileLimit>`, as a service with the common 1 024 limit runs. */
+  fileLimit?: number;
+}
+
 /**
  * The demo server as a user runs it (`src/main.ts`), in its own process, so a test can
  * kill it and start it again on the same port and data folder.
@@ -20,15 +27,26 @@ export class DemoServer {
   #child: ChildProcess | null = null;
   output = '';
 
-  constructor(readonly delayScale = 0.3) {}
+  constructor(
+    readonly delayScale = 0.3,
+    readonly options: DemoServerOptions = {},
+  ) {}
 
   get url() {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** The server's process id (for its memory in `/proc/<pid>/status`), or null when it is not running. */
+  get pid(): number | null {
+    return this.#child?.pid ?? null;
+  }
+
   /** Starts the server (on the port it had before, after a restart) and waits until it listens. */
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/main.ts'], {
+    const command = [process.execPath, '--conditions=source', '--import', 'tsx', 'src/main.ts'];
+    const { fileLimit } = this.options;
+    const [file, ...args] = fileLimit ? ['/bin/sh', '-c', `ulimit -n ${fileLimit} && exec "$@"`, 'sh', ...command] : command;
+    const child = spawn(file!, args, {
       cwd: DEMO,
       env: {
         ...process.env,
@@ -39,6 +57,7 @@ export class DemoServer {
         DATA_DIR: this.dataDir,
         DEMO_DELAY_SCALE: String(this.delayScale),
         DEMO_FAILURE_RATE: '0',
+        ...this.options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -47,7 +66,7 @@ export class DemoServer {
       const timer = setTimeout(() => reject(new Error(`the demo did not start:\n${this.output}`)), 20_000);
       const onData = (chunk: Buffer) => {
         this.output += chunk.toString();
-        const match = /on http:\/\/localhost:(\d+)/.exec(this.output.slice(-400));
+        const match = /on http:\/\/(?:\[[^\]]+\]|[^\s:/]+):(\d+)/.exec(this.output.slice(-400));
         if (match) {
           this.port = Number(match[1]);
           clearTimeout(timer);

@@ -1,3 +1,4 @@
+
 /**
  * How hard the chaos suite pushes. `CHAOS=full` (what `npm run test:chaos` sets) runs
  * the long versions; anything else runs the short ones that `npm test` includes.
