@@ -8,6 +8,7 @@ import { SORT_COLUMNS, encodeCursor } from '../stores/cursor.js';
 import type { JobStore, ListQuery, StoredJob } from '../stores/store.js';
 import { createContext } from './context.js';
 import type { JobContext, JobDefinition, JobOutcome, StandardSchema } from './definition.js';
+import { TypicalDurations } from './typical-durations.js';
 
 export interface EnqueueOptions {
   /** What the job acts on, e.g. a peer name. */
@@ -67,7 +68,7 @@ interface LiveJob {
   markDone: () => void;
 }
 
-const INTERRUPTED_HINT = 'The server restarted while this job was in progress. Nothing is running now: run the action again.';
+const INTERRUPTED_HINT = 'Nothing is running now: run the action again.';
 /** What the run of a live job calls: the definition's `run`, or its `resume` for an adopted job. */
 type Handler = (ctx: JobContext, input: unknown) => Promise<JobOutcome | void> | JobOutcome | void;
 
@@ -84,6 +85,7 @@ export class JobRegistry {
   readonly #running = new Map<string, number>();
   readonly #pendingKeys = new Map<string, Promise<JobSnapshot>>();
   readonly #unsubscribe: () => void;
+  readonly #typical: TypicalDurations;
   #retentionTimer: ReturnType<typeof setInterval> | null = null;
   #ownerTimer: ReturnType<typeof setInterval> | null = null;
   /** Since when this process's beats reach the store without a failure; null after a failure. */
@@ -95,6 +97,7 @@ export class JobRegistry {
 
   constructor(options: RegistryOptions) {
     this.#options = options;
+    this.#typical = new TypicalDurations(options.store, (error) => this.#internal(error));
     this.#unsubscribe = options.bus.subscribe((message) => {
       if (message.type === 'cancel' && this.#live.has(message.job_id)) void this.cancel(message.job_id);
     });
@@ -178,15 +181,16 @@ export class JobRegistry {
 
   async #interrupt(job: StoredJob, restarted: boolean) {
     const now = new Date().toISOString();
+    // One sentence for what happened, one hint for what to do: the tile shows each once.
     const who = restarted ? 'The server restarted' : 'The server running this job stopped';
-    const error = restarted ? 'The job was interrupted by a server restart.' : 'The job was interrupted: the server running it stopped answering.';
+    const error = job.state === 'queued' ? `${who} before this job started.` : `${who} while this job was running.`;
     const saved = await this.#options.store.save(
       {
         ...job,
         state: 'failed',
         finished_at: now,
         updated_at: now,
-        message: job.state === 'queued' ? `${who} before this job started.` : `${who} while this job was running.`,
+        message: error,
         error: { code: 'interrupted', message: error, hint: INTERRUPTED_HINT },
       },
       { durable: true },
@@ -310,7 +314,7 @@ export class JobRegistry {
     queue.push(saved.job_id);
     // The work runs after the caller has its answer.
     setTimeout(() => this.#pump(kind), 0);
-    return publicSnapshot(saved);
+    return this.#outward(saved);
   }
 
   #liveJob(saved: StoredJob, definition: JobDefinition<any>): LiveJob {
@@ -385,14 +389,7 @@ export class JobRegistry {
       },
       log: (level: LogLevel, message: string) => {
         if (live.finished) return;
-        const line = {
-          seq: ++live.logSeq,
-          ts: new Date().toISOString(),
-          level: LOG_LEVELS.includes(level) ? level : 'info',
-          message: this.#text(String(message)),
-        };
-        const jobId = live.draft.job_id;
-        live.chain = live.chain.then(() => this.#options.store.appendLog(jobId, line)).catch((error) => this.#internal(error));
+        this.#appendLog(live, level, String(message));
         if (!live.draft.has_logs) void this.#update(live, { has_logs: true }, false);
       },
       warn: (message: string) => {
@@ -401,6 +398,13 @@ export class JobRegistry {
       },
       text: (value: string) => this.#text(value),
     };
+  }
+
+  /** Queues one log line behind the job's earlier writes. */
+  #appendLog(live: LiveJob, level: LogLevel, message: string) {
+    const line = { seq: ++live.logSeq, ts: new Date().toISOString(), level: LOG_LEVELS.includes(level) ? level : 'info', message: this.#text(message) };
+    const jobId = live.draft.job_id;
+    live.chain = live.chain.then(() => this.#options.store.appendLog(jobId, line)).catch((error) => this.#internal(error));
   }
 
   /**
@@ -447,6 +451,8 @@ export class JobRegistry {
 
   async #finish(live: LiveJob, state: TerminalJobState, fields: { message: string | null; error?: JobError; result?: unknown }) {
     if (live.finished) return;
+    // The log tells the whole story: a failure is its last line, not the last progress line.
+    if (fields.error) this.#appendLog(live, 'error', fields.error.hint ? `${fields.error.message} ${fields.error.hint}` : fields.error.message);
     live.finished = true;
     const now = new Date().toISOString();
     await this.#update(
@@ -457,6 +463,7 @@ export class JobRegistry {
         started_at: live.draft.started_at,
         message: fields.message === null ? null : this.#text(fields.message),
         error: fields.error ?? null,
+        has_logs: live.draft.has_logs || fields.error !== undefined,
         ...(fields.result === undefined ? {} : { result: fields.result }),
       },
       true,
@@ -473,6 +480,7 @@ export class JobRegistry {
 
   #settled(job: StoredJob) {
     const { logger, onSettled } = this.#options;
+    if (job.state === 'success') this.#typical.refresh(job.kind, job.target);
     const started = job.started_at ? Date.parse(job.started_at) : null;
     logger.info(
       {
@@ -500,7 +508,7 @@ export class JobRegistry {
 
   #publish(job: StoredJob) {
     try {
-      void Promise.resolve(this.#options.bus.publish({ type: 'job', snapshot: publicSnapshot(job) })).catch((error) => this.#internal(error));
+      void Promise.resolve(this.#options.bus.publish({ type: 'job', snapshot: this.#outward(job) })).catch((error) => this.#internal(error));
     } catch (error) {
       this.#internal(error);
     }
@@ -516,16 +524,24 @@ export class JobRegistry {
   }
 
   #readable(job: StoredJob): JobSnapshot {
-    return publicSnapshot(this.#live.get(job.job_id)?.saved ?? job);
+    return this.#outward(this.#live.get(job.job_id)?.saved ?? job);
+  }
+
+  /** The wire snapshot, with the typical duration of its kind and target while the job is busy. */
+  #outward(job: StoredJob): JobSnapshot {
+    const snapshot = publicSnapshot(job);
+    if (isTerminalState(job.state)) return snapshot;
+    const typical = this.#typical.peek(job.kind, job.target);
+    return typeof typical === 'number' ? { ...snapshot, typical_duration_ms: typical } : snapshot;
   }
 
   /** The job's newest snapshot, or null when it is unknown or was pruned. */
   async get(jobId: string): Promise<JobSnapshot | null> {
     await this.ready;
     const live = this.#live.get(jobId);
-    if (live) return publicSnapshot(live.saved);
+    if (live) return this.#outward(live.saved);
     const job = await this.#options.store.get(jobId);
-    return job && publicSnapshot(job);
+    return job && this.#outward(job);
   }
 
   async getMany(jobIds: readonly string[]): Promise<JobSnapshot[]> {
@@ -534,7 +550,7 @@ export class JobRegistry {
     const byId = new Map(fromStore.map((job) => [job.job_id, job]));
     return jobIds.flatMap((id) => {
       const job = this.#live.get(id)?.saved ?? byId.get(id);
-      return job ? [publicSnapshot(job)] : [];
+      return job ? [this.#outward(job)] : [];
     });
   }
 
@@ -550,7 +566,7 @@ export class JobRegistry {
     for (let round = 0; round < 20; round++) {
       const page = await this.#options.store.list({ ...query, cursor });
       for (const [index, job] of page.jobs.entries()) {
-        const snapshot = publicSnapshot(job);
+        const snapshot = this.#outward(job);
         if (!keep(snapshot)) continue;
         jobs.push(snapshot);
         if (jobs.length === query.limit) {
