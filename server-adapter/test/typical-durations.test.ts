@@ -76,7 +76,7 @@ describe.each([
 describe('the registry and the typical duration', () => {
   it('puts it on the snapshots of a busy job once three runs of its kind and target succeeded, and never on a finished one', async () => {
     const jobs = createJobStatus({ authorize: () => ({ id: 'a' }), logger: quietLogger() });
-    let hold: ReturnType<typeof gate> | null = null;
+    let hold: { promise: Promise<void>; open: () => void } | null = null;
     jobs.define('t.slow', { run: async () => void (await hold?.promise) });
     const done = async (id: string) => {
       await expect.poll(async () => (await jobs.get(id))?.state).toBe('success');
