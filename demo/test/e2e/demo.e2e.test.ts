@@ -17,17 +17,19 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** A fresh signed-in admin page, with navigations counted (a reload would show up there). */
+/**
+ * A fresh signed-in admin page, with page loads counted: a marker left in the page is gone
+ * after a reload (a URL change through `history.replaceState`, as the dashboard's filters
+ * make, is no reload).
+ */
 async function adminPage(path: string) {
   const page = await browser.newPage();
   const errors = watchErrors(page);
   await signIn(page, server.url, 'admin');
   await page.goto(`${server.url}${path}`);
-  let navigations = 0;
-  page.on('framenavigated', (frame) => {
-    if (frame === page.mainFrame()) navigations++;
-  });
-  return { page, errors, navigations: () => navigations };
+  await page.evaluate(() => ((window as unknown as { loadedOnce: boolean }).loadedOnce = true));
+  const navigations = async () => ((await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)) ? 0 : 1);
+  return { page, errors, navigations };
 }
 
 /** Every state the tile reflects, in order, as it changes (recorded in the page). */
@@ -73,7 +75,7 @@ describe('demo, end to end in Chromium', () => {
     expect(seen).toContain('running');
     await expect.poll(() => page.locator(`${tile} time`).count()).toBeGreaterThanOrEqual(2);
     expect(await tileText(page, tile)).toMatch(/Pushed 120 files to peer-a/);
-    expect(navigations()).toBe(0);
+    expect(await navigations()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -125,11 +127,11 @@ describe('demo, end to end in Chromium', () => {
     expect(await settledState(page, '#verify-tile')).toBe('failed');
     expect(await tileText(page, '#verify-tile')).toMatch(/rejected/);
     // A good key: the "last verified" time on the page follows the success.
-    expect(await tileText(page, '#verified-at')).toBe('never');
+    expect(await tileText(page, '#verified-at')).toMatch(/^never|^not verified/);
     await page.locator('#api-key').fill('ddl_live_0123456789');
     await page.getByRole('button', { name: 'Save API key' }).click();
     await page.waitForFunction(() => document.querySelector('#save-tile')?.getAttribute('state') === 'success', null, { timeout: 20_000 });
-    await expect.poll(() => page.locator('#verified-at').innerText()).not.toBe('never');
+    await expect.poll(() => page.locator('#verified-at time').count()).toBe(1);
     await page.close();
   });
 
@@ -168,7 +170,7 @@ describe('demo, end to end in Chromium', () => {
     await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(before + 1);
     expect(await kindFilter.inputValue()).toBe('sync.pull');
     expect(await rows.first().textContent()).toMatch(/Pull from peer-a/);
-    expect(dashboard.navigations()).toBe(0);
+    expect(await dashboard.navigations()).toBe(0);
     await settledState(other.page, '#pull-peer-a');
     await dashboard.page.close();
     await other.page.close();
@@ -195,7 +197,7 @@ describe('demo, end to end in Chromium', () => {
     await server.start();
     expect(await settledState(page, '#push-peer-b', 30_000)).toBe('failed');
     expect(await tileText(page, '#push-peer-b')).toMatch(/run the action again/i);
-    expect(navigations()).toBe(0);
+    expect(await navigations()).toBe(0);
     await page.close();
   });
 
