@@ -1,30 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { DemoServer, launchBrowser, signIn, watchErrors } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { TERMINAL, demoForFile } from './demo-for-file.js';
+import { signIn, watchErrors } from './harness.js';
 
-const TERMINAL = ['success', 'warning', 'failed', 'canceled'];
-let server: DemoServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  // Real-time delays: a verification takes 2.5 s, a push to peer-b about 3.5 s, long
-  // enough to look at the page while they run.
-  server = new DemoServer(1);
-  await server.start();
-  browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const demo = demoForFile(1);
 
 async function adminPage(path: string, viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ viewport });
+  const context = await demo.browser.newContext({ viewport });
   const page = await context.newPage();
   const errors = watchErrors(page);
-  await signIn(page, server.url, 'admin');
-  await page.goto(`${server.url}${path}`);
+  await signIn(page, demo.server.url, 'admin');
+  await page.goto(`${demo.server.url}${path}`);
   return { page, errors, close: () => context.close() };
 }
 
@@ -39,10 +25,10 @@ const settled = (page: Page, selector: string) =>
 
 /** Saves a bad key through the page's route, as the form does, and waits until its verification failed. */
 async function failedVerification(page: Page) {
-  const headers = { accept: 'application/json', origin: server.url };
-  const saved = await page.request.post(`${server.url}/admin/dedalus/key`, { form: { api_key: 'bad-key' }, headers });
+  const headers = { accept: 'application/json', origin: demo.server.url };
+  const saved = await page.request.post(`${demo.server.url}/admin/dedalus/key`, { form: { api_key: 'bad-key' }, headers });
   const { job_id } = (await saved.json()) as { job_id: string };
-  await expect.poll(async () => ((await (await page.request.get(`${server.url}/api/admin/jobs/${job_id}`)).json()) as { state: string }).state, { timeout: 20_000 }).toBe('failed');
+  await expect.poll(async () => ((await (await page.request.get(`${demo.server.url}/api/admin/jobs/${job_id}`)).json()) as { state: string }).state, { timeout: 20_000 }).toBe('failed');
   return job_id;
 }
 
@@ -80,6 +66,7 @@ describe('the admin’s eye, end to end in Chromium', () => {
     // A bad key: the old success no longer speaks for the key in use, now or after a reload.
     await page.locator('#api-key').fill('bad-key');
     await save.click();
+    await page.waitForFunction(() => document.querySelector('#save-tile')?.getAttribute('state') === 'running');
     await settled(page, '#save-tile');
     expect(await stateOf(page, '#save-tile')).toBe('failed');
     expect(await textIn(page, '#save-tile')).toMatch(/Dedalus rejected the API key\..*fresh key.*saving verifies it/);
@@ -132,7 +119,7 @@ describe('the admin’s eye, end to end in Chromium', () => {
     const list = page.locator('job-list');
     await list.getByRole('button', { name: 'Pause live updates' }).click();
     await expect.poll(() => list.getByRole('button', { name: 'Resume live updates' }).count()).toBe(1);
-    await page.request.post(`${server.url}/admin/dedalus/verify`, { headers: { accept: 'application/json', origin: server.url } });
+    await page.request.post(`${demo.server.url}/admin/dedalus/verify`, { headers: { accept: 'application/json', origin: demo.server.url } });
     await page.mouse.wheel(0, 400);
     const badge = list.locator('[part~="new-jobs"]');
     await expect.poll(() => badge.count(), { timeout: 15_000 }).toBe(1);
@@ -146,7 +133,7 @@ describe('the admin’s eye, end to end in Chromium', () => {
   it('ends a failed job’s log with the failure, and offers "Run again" on its detail page', async () => {
     const { page, close } = await adminPage('/admin/jobs');
     const id = await failedVerification(page);
-    await page.goto(`${server.url}/admin/jobs/${id}`);
+    await page.goto(`${demo.server.url}/admin/jobs/${id}`);
     await page.waitForFunction(() => document.querySelector('job-detail')?.getAttribute('state') === 'failed');
     const lastLine = page.locator('job-detail [part~="log-line"]').last();
     await expect.poll(() => lastLine.getAttribute('data-level')).toBe('error');
@@ -165,7 +152,7 @@ describe('the admin’s eye, end to end in Chromium', () => {
     await page.locator('job-trigger[kind="sync.push"][target="peer-b"] button').click();
     await page.waitForFunction(() => document.querySelector('#push-peer-b')?.getAttribute('state') === 'running');
     const id = await page.evaluate(() => (document.querySelector('#push-peer-b') as unknown as { snapshot: { job_id: string } }).snapshot.job_id);
-    await page.goto(`${server.url}/admin/jobs/${id}`);
+    await page.goto(`${demo.server.url}/admin/jobs/${id}`);
     const detail = page.locator('job-detail');
     await detail.getByRole('button', { name: 'Cancel job' }).click();
     await expect.poll(() => detail.getByRole('group').innerText()).toMatch(/Stop this job now\?/);
@@ -177,11 +164,11 @@ describe('the admin’s eye, end to end in Chromium', () => {
   });
 
   it('reads well without JavaScript: no raw ISO times, no "Succeeded : …"', async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false });
+    const context = await demo.browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
-    await signIn(page, server.url, 'admin');
+    await signIn(page, demo.server.url, 'admin');
     await failedVerification(page);
-    await page.goto(`${server.url}/admin/dedalus`);
+    await page.goto(`${demo.server.url}/admin/dedalus`);
     const text = await page.locator('main').innerText();
     expect(text).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:/);
     expect(text).not.toMatch(/\s:\s/);
