@@ -55,7 +55,11 @@ try {
   // The dashboard with a push running (its time left) and a failure that says why, on a
   // desktop and on a phone; then one job's detail.
   await page.goto(`${server.url}/admin/jobs`);
-  await page.evaluate(() => fetch('/admin/sync-control/push', { method: 'POST', body: new URLSearchParams({ peer: 'peer-b' }), headers: { accept: 'application/json' } }));
+  await page.evaluate(async () => {
+    await fetch('/admin/sync-control/push', { method: 'POST', body: new URLSearchParams({ peer: 'peer-b' }), headers: { accept: 'application/json' } });
+    // Found now rather than at the list's next refresh.
+    await (document.querySelector('job-list') as unknown as { refresh(): Promise<void> }).refresh();
+  });
   await page.waitForFunction(() => !!document.querySelector('job-list')?.shadowRoot?.querySelector('tbody tr[data-state="running"] [part~="time-left"]'), null, { timeout: 60_000 });
   await shot(page, 'jobs');
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, colorScheme: 'dark' });

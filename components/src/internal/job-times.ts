@@ -12,11 +12,15 @@ export const relativeTime = (iso: string, now: number, strings: JobStatusStrings
 
 /**
  * The exact time, with the relative one beside it: what an admin copies into a report,
- * readable on a touch screen (where a hover title is out of reach).
+ * readable on a touch screen (where a hover title is out of reach). `narrow` (a table
+ * column): a short exact time, the relative one under it, the full date on hover.
  */
-export const exactTime = (iso: string, now: number, strings: JobStatusStrings): TemplateResult => {
+export const exactTime = (iso: string, now: number, strings: JobStatusStrings, narrow = false): TemplateResult => {
   const date = new Date(iso);
-  return html`<time datetime=${iso}>${strings.formatAbsolute(date)}</time> <span class="relative">(${strings.formatRelative(date, now)})</span>`;
+  return narrow
+    ? html`<time datetime=${iso} title=${strings.formatAbsolute(date)}>${strings.formatAbsoluteShort(date, now)}</time>
+        <span class="relative">${strings.formatRelative(date, now)}</span>`
+    : html`<time datetime=${iso}>${strings.formatAbsolute(date)}</time> <span class="relative">(${strings.formatRelative(date, now)})</span>`;
 };
 
 /** "about 40 s left" under a running job's progress, or nothing when there is not enough to go on. */

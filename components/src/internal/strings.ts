@@ -50,6 +50,8 @@ export interface JobStatusStrings {
   formatRelative: (date: Date, now: number) => string;
   /** The absolute time shown on hover, and in full where an admin reports from: "25 Nov 2025, 10:45:03". */
   formatAbsolute: (date: Date) => string;
+  /** The exact time in a narrow column (the list): the time alone today, else with a short date: "13:03:12", "2 Dec, 13:03:12". */
+  formatAbsoluteShort: (date: Date, now: number) => string;
   /**
    * The estimate of a running job's time left, in milliseconds: "about 40 s left". Shown
    * only when there is enough to go on (see `docs/elements.md`, "Time left").
@@ -78,6 +80,9 @@ function cached<T extends Intl.RelativeTimeFormat | Intl.DateTimeFormat>(kind: s
 }
 const relativeFormat = () => cached('relative', (lang) => new Intl.RelativeTimeFormat(lang, { numeric: 'auto' }));
 const absoluteFormat = () => cached('absolute', (lang) => new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'medium' }));
+const timeFormat = () => cached('time', (lang) => new Intl.DateTimeFormat(lang, { timeStyle: 'medium' }));
+const dayTimeFormat = () =>
+  cached('day-time', (lang) => new Intl.DateTimeFormat(lang, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit' }));
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['second', 60],
   ['minute', 60],
@@ -133,6 +138,11 @@ export const jobStatusStrings: Readonly<JobStatusStrings> = Object.freeze({
     return format.format(Math.round(value), UNITS[i]![0]);
   },
   formatAbsolute: (date: Date) => absoluteFormat().format(date),
+  formatAbsoluteShort: (date: Date, now: number) => {
+    const today = new Date(now);
+    if (date.toDateString() === today.toDateString()) return timeFormat().format(date);
+    return date.getFullYear() === today.getFullYear() ? dayTimeFormat().format(date) : absoluteFormat().format(date);
+  },
   formatTimeLeft: (ms: number) => {
     const s = ms / 1000;
     if (s < 10) return 'a few seconds left';

@@ -62,7 +62,10 @@ describe('what the admin sees', () => {
       expect(textOf(inShadow(list, '[part~=row-error]'))).to.equal('The peer refused the key.');
       const started = cells(list)[6]!;
       const date = new Date(list.jobs[0]!.started_at!);
-      expect(textOf(started.querySelector('time'))).to.equal(new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' }).format(date));
+      // Today: the time alone, the full date on hover, the relative time under it.
+      expect(textOf(started.querySelector('time'))).to.equal(new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' }).format(date));
+      expect(started.querySelector('time')!.getAttribute('title')).to.equal(new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' }).format(date));
+      expect(textOf(started.querySelector('.relative'))).to.equal('now');
       expect(list.jobs[0]!.job_id).to.equal(job.job_id);
     });
 

@@ -274,7 +274,7 @@ export class JobListElement extends ClientElement {
         ${why ? html`<span part="row-error" class="why">${why}</span>` : nothing}
       </td>
       <td data-label=${s.colActor}>${job.actor ?? empty}</td>
-      <td data-label=${s.colStarted}>${job.started_at ? exactTime(job.started_at, now, s) : empty}</td>
+      <td data-label=${s.colStarted}>${job.started_at ? exactTime(job.started_at, now, s, true) : empty}</td>
       <td data-label=${s.colDuration}>${durationTime(durationOf(job, now), s)}</td>
     </tr>`;
   }

@@ -128,9 +128,14 @@ export const jobListStyles = css`
   td.muted {
     color: var(--job-status-muted);
   }
+  /* Progress takes a fixed share: its words go under the bar, so the Action column keeps its width. */
   .progress-cell {
     width: 11rem;
     white-space: normal;
+  }
+  .progress-cell .progress {
+    flex-wrap: wrap;
+    gap: 0 var(--job-status-space);
   }
   .progress .bar {
     min-width: 5rem;
@@ -150,9 +155,7 @@ export const jobListStyles = css`
     color: var(--job-status-text);
     overflow-wrap: anywhere;
   }
-  .relative {
-    display: inline;
-  }
+
   /* A phone: each row is a card, every cell named, nothing hidden in a sideways scroller. */
   @container (max-width: 40rem) {
     table,
@@ -184,6 +187,9 @@ export const jobListStyles = css`
       white-space: normal;
       min-width: 0;
       width: auto;
+    }
+    .progress-text {
+      white-space: normal;
     }
     tbody th::before,
     td::before {
