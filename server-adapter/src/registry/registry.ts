@@ -314,7 +314,7 @@ export class JobRegistry {
     queue.push(saved.job_id);
     // The work runs after the caller has its answer.
     setTimeout(() => this.#pump(kind), 0);
-    return this.#outward(saved);
+    return publicSnapshot(saved);
   }
 
   #liveJob(saved: StoredJob, definition: JobDefinition<any>): LiveJob {
@@ -389,7 +389,14 @@ export class JobRegistry {
       },
       log: (level: LogLevel, message: string) => {
         if (live.finished) return;
-        this.#appendLog(live, level, String(message));
+        const line = {
+          seq: ++live.logSeq,
+          ts: new Date().toISOString(),
+          level: LOG_LEVELS.includes(level) ? level : 'info',
+          message: this.#text(String(message)),
+        };
+        const jobId = live.draft.job_id;
+        live.chain = live.chain.then(() => this.#options.store.appendLog(jobId, line)).catch((error) => this.#internal(error));
         if (!live.draft.has_logs) void this.#update(live, { has_logs: true }, false);
       },
       warn: (message: string) => {
@@ -398,13 +405,6 @@ export class JobRegistry {
       },
       text: (value: string) => this.#text(value),
     };
-  }
-
-  /** Queues one log line behind the job's earlier writes. */
-  #appendLog(live: LiveJob, level: LogLevel, message: string) {
-    const line = { seq: ++live.logSeq, ts: new Date().toISOString(), level: LOG_LEVELS.includes(level) ? level : 'info', message: this.#text(message) };
-    const jobId = live.draft.job_id;
-    live.chain = live.chain.then(() => this.#options.store.appendLog(jobId, line)).catch((error) => this.#internal(error));
   }
 
   /**
@@ -452,7 +452,7 @@ export class JobRegistry {
   async #finish(live: LiveJob, state: TerminalJobState, fields: { message: string | null; error?: JobError; result?: unknown }) {
     if (live.finished) return;
     // The log tells the whole story: a failure is its last line, not the last progress line.
-    if (fields.error) this.#appendLog(live, 'error', fields.error.hint ? `${fields.error.message} ${fields.error.hint}` : fields.error.message);
+    if (fields.error) this.#contextSink(live).log('error', fields.error.hint ? `${fields.error.message} ${fields.error.hint}` : fields.error.message);
     live.finished = true;
     const now = new Date().toISOString();
     await this.#update(
@@ -463,7 +463,6 @@ export class JobRegistry {
         started_at: live.draft.started_at,
         message: fields.message === null ? null : this.#text(fields.message),
         error: fields.error ?? null,
-        has_logs: live.draft.has_logs || fields.error !== undefined,
         ...(fields.result === undefined ? {} : { result: fields.result }),
       },
       true,
