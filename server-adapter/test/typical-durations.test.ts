@@ -73,6 +73,21 @@ describe.each([
   }));
 });
 
+describe('typical duration, when the store cannot be read', () => {
+  it('logs the failure once and gives no typical duration, instead of a query per snapshot', async () => {
+    const store = memoryStore();
+    await store.open();
+    let reads = 0;
+    const failing = Object.assign(Object.create(store), { list: async () => { reads++; throw new Error('store down'); } }) as JobStore;
+    const errors: unknown[] = [];
+    const typical = new TypicalDurations(failing, (error) => errors.push(error));
+    expect(await typical.of('sync.push', 'peer-a')).toBeNull();
+    for (let i = 0; i < 50; i++) expect(typical.peek('sync.push', 'peer-a')).toBeNull();
+    expect([reads, errors.length]).toEqual([1, 1]);
+    await store.close();
+  });
+});
+
 describe('the registry and the typical duration', () => {
   it('puts it on the snapshots of a busy job once three runs of its kind and target succeeded, and never on a finished one', async () => {
     const jobs = createJobStatus({ authorize: () => ({ id: 'a' }), logger: quietLogger() });

@@ -27,7 +27,9 @@ export function typicalDurationOf(jobs: readonly StoredJob[]): number | null {
  * (`typical_duration_ms`), so an element can tell the admin how long is left.
  *
  * Reads never block a caller: `peek` answers from what is known and starts a read when
- * nothing is; a failed read is logged and tried again on the next `peek`.
+ * nothing is. A failed read is logged and counts as "not enough history" for a minute
+ * before it is tried again, so a store outage does not turn every progress event into a
+ * failing query and a log line.
  */
 export class TypicalDurations {
   readonly #store: JobStore;
@@ -36,6 +38,8 @@ export class TypicalDurations {
   readonly #known = new Map<string, number | null>();
   /** Reads under way, by the same key. */
   readonly #reading = new Map<string, Promise<void>>();
+  /** When a pair whose read failed may be read again (ms since the epoch). */
+  readonly #retryAt = new Map<string, number>();
 
   constructor(store: JobStore, onError: (error: unknown) => void) {
     this.#store = store;
@@ -48,7 +52,8 @@ export class TypicalDurations {
    */
   peek(kind: string, target: string | null): number | null | undefined {
     const key = keyOf(kind, target);
-    if (!this.#known.has(key)) void this.#read(kind, target);
+    const retryAt = this.#retryAt.get(key);
+    if (!this.#known.has(key) || (retryAt !== undefined && Date.now() >= retryAt)) void this.#read(kind, target);
     return this.#known.get(key);
   }
 
@@ -75,8 +80,13 @@ export class TypicalDurations {
         const page = await this.#store.list({ kinds: [kind], ...(target === null ? {} : { targets: [target] }), states: ['success'], sort: 'created_desc', limit: target === null ? 100 : TYPICAL_RUNS });
         const same = page.jobs.filter((job) => job.target === target).slice(0, TYPICAL_RUNS);
         this.#known.set(key, typicalDurationOf(same));
+        this.#retryAt.delete(key);
       })
-      .catch((error) => this.#onError(error))
+      .catch((error) => {
+        this.#onError(error);
+        if (!this.#known.has(key)) this.#known.set(key, null);
+        this.#retryAt.set(key, Date.now() + RETRY_MS);
+      })
       .finally(() => {
         if (this.#reading.get(key) === read) this.#reading.delete(key);
       });
@@ -84,5 +94,8 @@ export class TypicalDurations {
     return read;
   }
 }
+
+/** How long a pair whose history could not be read waits before it is read again. */
+const RETRY_MS = 60_000;
 
 const keyOf = (kind: string, target: string | null) => JSON.stringify([kind, target]);
