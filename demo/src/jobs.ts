@@ -41,7 +41,10 @@ async function transfer(ctx: JobContext, options: DemoJobOptions, verb: 'Uploadi
     if (done >= total / 2 && Math.random() < options.failureRate / 6) {
       throw new JobFailure(`The connection to the peer dropped after ${done} of ${total} files.`, {
         code: 'peer_unreachable',
-        hint: 'Check that the peer is online and reachable from this server, then run the sync again; files already sent are skipped.',
+        hint:
+          verb === 'Uploading'
+            ? 'Check that the peer is online and reachable from this server, then push again; files the peer already has are skipped.'
+            : 'Check that the peer is online and reachable from this server, then pull again; files this server already has are skipped.',
       });
     }
   }
@@ -99,15 +102,18 @@ export function defineDemoJobs(jobs: JobStatus, options: DemoJobOptions) {
     run: async (ctx) => {
       const key = options.settings.dedalusKey;
       if (!key) {
-        throw new JobFailure('No Dedalus API key is saved.', { code: 'no_key', hint: 'Enter your API key in the form above and save it, then verify again.' });
+        throw new JobFailure('No Dedalus API key is saved.', { code: 'no_key', hint: 'Enter your API key in the API key form on this page and save it; saving verifies it.' });
       }
       ctx.phase('Contacting Dedalus');
       ctx.log('info', `Checking key ending in …${key.slice(-4)}`);
       await pause(ctx, 2500 * options.delayScale);
       if (key === 'bad-key' || !key.startsWith('ddl_')) {
+        // The key in use is rejected: an earlier success no longer says anything about it.
+        options.settings.verifiedAt = null;
+        options.settings.save();
         throw new JobFailure('Dedalus rejected the API key.', {
           code: 'auth_rejected',
-          hint: 'Copy a fresh key from Dedalus (Settings → API keys; it starts with "ddl_"), save it here, and verify again.',
+          hint: 'Copy a fresh key from Dedalus (Settings → API keys; it starts with "ddl_") and save it here; saving verifies it.',
         });
       }
       options.settings.verifiedAt = new Date().toISOString();

@@ -55,7 +55,10 @@ export function isJobSnapshot(value: unknown): value is JobSnapshot {
     typeof value.seq === 'number' &&
     Number.isSafeInteger(value.seq) &&
     typeof value.has_logs === 'boolean' &&
-    isNullableString(value.actor)
+    isNullableString(value.actor) &&
+    // Optional: servers before the estimate do not send it.
+    (value.typical_duration_ms === undefined ||
+      (typeof value.typical_duration_ms === 'number' && Number.isFinite(value.typical_duration_ms) && value.typical_duration_ms >= 0))
   );
 }
 

@@ -57,6 +57,13 @@ export interface JobSnapshot {
   actor: string | null;
   /** JSON data the handler returned as its `result`, on a finished job; absent otherwise. */
   result?: unknown;
+  /**
+   * On a queued or running job: the median duration in milliseconds of the newest
+   * successful runs of the same kind and target (at least 3 of them). Absent when the
+   * history has too few, on finished jobs, and on snapshots replayed from the event log.
+   * Elements use it to estimate the time left.
+   */
+  typical_duration_ms?: number;
 }
 
 /** Severity of a log line. */

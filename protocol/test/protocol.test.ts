@@ -42,6 +42,11 @@ describe('isJobSnapshot', () => {
     expect(isJobSnapshot({ ...snapshot, progress: null, error: { code: 'x', message: 'y', hint: null } })).toBe(true);
   });
 
+  it('accepts a snapshot with or without a typical duration', () => {
+    expect(isJobSnapshot({ ...snapshot, typical_duration_ms: 42_000 })).toBe(true);
+    expect(isJobSnapshot({ ...snapshot, typical_duration_ms: undefined })).toBe(true);
+  });
+
   it.each([
     ['an unknown state', { state: 'done' }],
     ['a missing job_id', { job_id: undefined }],
@@ -49,6 +54,8 @@ describe('isJobSnapshot', () => {
     ['a progress without fields', { progress: {} }],
     ['an error without message', { error: { code: 'x', hint: null } }],
     ['has_logs as a string', { has_logs: 'true' }],
+    ['a negative typical duration', { typical_duration_ms: -1 }],
+    ['a typical duration as text', { typical_duration_ms: '40 s' }],
   ])('rejects %s', (_name, patch) => {
     expect(isJobSnapshot({ ...snapshot, ...patch })).toBe(false);
   });

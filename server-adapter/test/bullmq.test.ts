@@ -127,6 +127,8 @@ describe.skipIf(skip !== null)('BullMQ: jobs that run on a worker in another pro
     expect((await jobs.logs(jobId)).map((l) => [l.level, l.message])).toEqual([
       ['error', 'Attempt 1 of 2 failed: The template is missing. BullMQ will try again.'],
       ['error', 'Attempt 2 of 2 failed: The template is missing.'],
+      // The registry ends every failed job's log with its error and hint.
+      ['error', 'Gave up after 2 attempts: The template is missing. Upload the report template under Settings, then run it again.'],
     ]);
     expect(seen().at(-1)).toMatchObject({
       state: 'failed',

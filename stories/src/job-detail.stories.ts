@@ -152,7 +152,7 @@ export const JobNoLongerExists: Story = {
   parameters: { scenario: () => ({}) },
 };
 
-/** The play function presses "Cancel job": the job ends as canceled and the button goes. */
+/** The play function presses "Cancel job", then confirms: the job ends as canceled and the button goes. */
 export const CancelRunningJob: Story = {
   name: 'Cancel a running job',
   parameters: RunningWithGrowingLog.parameters,
@@ -161,6 +161,9 @@ export const CancelRunningJob: Story = {
     const cancel = () => detail.shadowRoot!.querySelector<HTMLButtonElement>('[part="cancel"]');
     await waitFor(() => expect(cancel()).toBeTruthy());
     await userEvent.click(cancel()!);
+    const yes = () => [...detail.shadowRoot!.querySelectorAll<HTMLButtonElement>('[part="cancel-confirm"] button')].find((b) => b.textContent?.trim() === 'Yes, cancel it');
+    await waitFor(() => expect(yes()).toBeTruthy());
+    await userEvent.click(yes()!);
     await waitFor(() => expect(detail.getAttribute('state')).toBe('canceled'));
   },
 };

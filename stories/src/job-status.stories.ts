@@ -5,7 +5,7 @@ import '@job-status/elements/job-status';
 import type { JobStatusStrings } from '@job-status/elements';
 import { JobStatusError } from '@job-status/elements/client';
 import type { JobStatusClient } from '@job-status/elements/client';
-import { files, interrupted, job, jobId, peerUnreachable } from './support/fixtures.js';
+import { ago, files, interrupted, job, jobId, peerUnreachable } from './support/fixtures.js';
 import { storyClient } from './support/story-client.js';
 import type { Scenario } from './support/story-client.js';
 import { noControl, themeArgType } from './support/arg-types.js';
@@ -104,6 +104,25 @@ export const RunningWithPercent: Story = {
 export const RunningWithFiles: Story = {
   name: 'Running, N of M files',
   parameters: { scenario: showing({ phase: 'Uploading records', progress: files(120) }) },
+};
+
+/**
+ * The time left, "about 30 s left": 80 % done after 2 min, and the newest successful pushes
+ * to peer-a took 2 min 30 s (`typical_duration_ms`, from the server). It counts down with the
+ * clock, and disappears rather than go negative.
+ */
+export const RunningWithTimeLeft: Story = {
+  name: 'Running, with time left',
+  parameters: { scenario: showing({ phase: 'Uploading records', progress: files(400), typical_duration_ms: 150_000 }) },
+};
+
+/**
+ * No estimate: 4 % done, and fewer than three earlier pushes to peer-a succeeded, so the
+ * server sends no typical duration. No estimate is better than a wrong one.
+ */
+export const RunningWithoutTimeLeft: Story = {
+  name: 'Running, no time left yet',
+  parameters: { scenario: showing({ phase: 'Uploading records', progress: files(20), started_at: ago(5000) }) },
 };
 
 /** Nothing measurable yet: an indeterminate bar (a hatched, still bar under reduced motion). */

@@ -2,11 +2,31 @@ import type { JobSnapshot } from '@job-status/protocol';
 import { html, nothing } from 'lit';
 import type { TemplateResult } from 'lit';
 import type { JobStatusStrings } from './strings.js';
+import { timeLeft } from './time-left.js';
 
 /** A `<time>`: relative text, the ISO time in `datetime`, the absolute time on hover. */
 export const relativeTime = (iso: string, now: number, strings: JobStatusStrings): TemplateResult => {
   const date = new Date(iso);
   return html`<time datetime=${iso} title=${strings.formatAbsolute(date)}>${strings.formatRelative(date, now)}</time>`;
+};
+
+/**
+ * The exact time, with the relative one beside it: what an admin copies into a report,
+ * readable on a touch screen (where a hover title is out of reach). `narrow` (a table
+ * column): a short exact time, the relative one under it, the full date on hover.
+ */
+export const exactTime = (iso: string, now: number, strings: JobStatusStrings, narrow = false): TemplateResult => {
+  const date = new Date(iso);
+  return narrow
+    ? html`<time datetime=${iso} title=${strings.formatAbsolute(date)}>${strings.formatAbsoluteShort(date, now)}</time>
+        <span class="relative">${strings.formatRelative(date, now)}</span>`
+    : html`<time datetime=${iso}>${strings.formatAbsolute(date)}</time> <span class="relative">(${strings.formatRelative(date, now)})</span>`;
+};
+
+/** "about 40 s left" under a running job's progress, or nothing when there is not enough to go on. */
+export const timeLeftText = (snapshot: JobSnapshot, now: number, strings: JobStatusStrings): TemplateResult | typeof nothing => {
+  const left = timeLeft(snapshot, now);
+  return left === null ? nothing : html`<span part="time-left" class="time-left">${strings.formatTimeLeft(left)}</span>`;
 };
 
 /** Milliseconds from start to finish, or to `now` while the job runs; null before it starts. */

@@ -48,8 +48,15 @@ export interface JobStatusStrings {
   formatDuration: (ms: number) => string;
   /** A time relative to `now` (ms since the epoch): "3 minutes ago". */
   formatRelative: (date: Date, now: number) => string;
-  /** The absolute time shown on hover: "25 Nov 2025, 10:45:03". */
+  /** The absolute time shown on hover, and in full where an admin reports from: "25 Nov 2025, 10:45:03". */
   formatAbsolute: (date: Date) => string;
+  /** The exact time in a narrow column (the list): the time alone today, else with a short date: "13:03:12", "2 Dec, 13:03:12". */
+  formatAbsoluteShort: (date: Date, now: number) => string;
+  /**
+   * The estimate of a running job's time left, in milliseconds: "about 40 s left". Shown
+   * only when there is enough to go on (see `docs/elements.md`, "Time left").
+   */
+  formatTimeLeft: (ms: number) => string;
   /** The link to the job's detail view, shown when the job has logs. */
   viewDetails: string;
   /** What the polite live region says when the state changes. `detail` is the error or message. */
@@ -73,6 +80,9 @@ function cached<T extends Intl.RelativeTimeFormat | Intl.DateTimeFormat>(kind: s
 }
 const relativeFormat = () => cached('relative', (lang) => new Intl.RelativeTimeFormat(lang, { numeric: 'auto' }));
 const absoluteFormat = () => cached('absolute', (lang) => new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'medium' }));
+const timeFormat = () => cached('time', (lang) => new Intl.DateTimeFormat(lang, { timeStyle: 'medium' }));
+const dayTimeFormat = () =>
+  cached('day-time', (lang) => new Intl.DateTimeFormat(lang, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit' }));
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['second', 60],
   ['minute', 60],
@@ -128,6 +138,19 @@ export const jobStatusStrings: Readonly<JobStatusStrings> = Object.freeze({
     return format.format(Math.round(value), UNITS[i]![0]);
   },
   formatAbsolute: (date: Date) => absoluteFormat().format(date),
+  formatAbsoluteShort: (date: Date, now: number) => {
+    const today = new Date(now);
+    if (date.toDateString() === today.toDateString()) return timeFormat().format(date);
+    return date.getFullYear() === today.getFullYear() ? dayTimeFormat().format(date) : absoluteFormat().format(date);
+  },
+  formatTimeLeft: (ms: number) => {
+    const s = ms / 1000;
+    if (s < 10) return 'a few seconds left';
+    // Coarse steps: an estimate that ticks every second claims a precision it does not have.
+    if (s < 60) return `about ${Math.ceil(s / 5) * 5} s left`;
+    const min = Math.round(s / 60);
+    return min < 60 ? `about ${min} min left` : `about ${Math.floor(min / 60)} h ${min % 60} min left`;
+  },
   viewDetails: 'View details',
   announce: (label: string, state: string, detail: string | null) =>
     `${label ? `${label}: ` : ''}${state}${detail ? `. ${detail}` : ''}`,

@@ -88,6 +88,18 @@ describe('<job-detail>', () => {
     expect(textOf(cancel)).to.equal('Cancel job');
     await expect(el).to.be.accessible();
     cancel.click();
+    // It asks first: nothing is canceled until the admin confirms.
+    await el.updateComplete;
+    const confirm = inShadow(el, '[part=cancel-confirm]')!;
+    expect(textOf(confirm.querySelector('span'))).to.equal('Stop this job now? It does not finish its work.');
+    expect(el.shadowRoot!.activeElement?.textContent?.trim()).to.equal('Keep running');
+    await expect(el).to.be.accessible();
+    [...confirm.querySelectorAll('button')].find((b) => textOf(b) === 'Keep running')!.click();
+    await el.updateComplete;
+    expect(el.state).to.equal('running');
+    inShadow<HTMLButtonElement>(el, '[part=cancel]')!.click();
+    await el.updateComplete;
+    [...inShadow(el, '[part=cancel-confirm]')!.querySelectorAll('button')].find((b) => textOf(b) === 'Yes, cancel it')!.click();
     await waitFor(() => el.state === 'canceled', 'canceled');
     await el.updateComplete;
     expect(inShadow(el, '[part=cancel]')).to.equal(null);

@@ -55,7 +55,7 @@ describe('keyboard use', () => {
     await sendKeys({ press: 'Space' });
     await list.updateComplete;
     expect(list.paused).to.equal(true);
-    expect(pause.getAttribute('aria-pressed')).to.equal('true');
+    expect(textOf(pause)).to.equal('Resume live updates');
     await tabTo((el) => el.localName === 'a', 'a row link');
     await tabTo((el) => textOf(el) === 'Next', 'Next');
     await sendKeys({ press: 'Enter' });
@@ -81,6 +81,13 @@ describe('keyboard use', () => {
     await sendKeys({ press: 'Tab' });
     await sendKeys({ up: 'Shift' });
     expect(textOf(focused())).to.equal('Cancel job');
+    await sendKeys({ press: 'Enter' });
+    // It asks first, with the safe answer focused.
+    await waitFor(() => textOf(focused()) === 'Keep running', 'the question');
+    await sendKeys({ down: 'Shift' });
+    await sendKeys({ press: 'Tab' });
+    await sendKeys({ up: 'Shift' });
+    expect(textOf(focused())).to.equal('Yes, cancel it');
     await sendKeys({ press: 'Enter' });
     await waitFor(() => detail.state === 'canceled', 'canceled');
     await expect(detail).to.be.accessible();

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import type { JobSnapshot } from '@job-status/protocol';
+import { JOB_STATES, LIST_SORTS } from '@job-status/protocol';
+import type { JobSnapshot, JobState, ListSort } from '@job-status/protocol';
 import type { JobStatus } from '@job-status/hono';
 import type { DemoUser, sessions } from '../auth.js';
 import { PEERS, peerNamed } from '../peers.js';
@@ -25,9 +26,16 @@ export function pageRoutes({ jobs, auth, settings }: PageDeps) {
   const app = new Hono<Env>();
   const newest = async (kind: string, target?: string): Promise<JobSnapshot | null> =>
     (await jobs.list({ kinds: [kind], ...(target ? { targets: [target] } : {}), limit: 1 })).jobs[0] ?? null;
-  /** A form POST from a script asks for JSON; from a plain form, for the page again. */
-  const done = (c: Context, job: JobSnapshot, back: string) =>
-    c.req.header('accept')?.includes('application/json') ? c.json({ job_id: job.job_id, initial_status: job }, 202) : c.redirect(back, 303);
+  /**
+   * A form POST from a script asks for JSON; from a plain form, for the page again, or
+   * for the new job's page ("Run again" sends `then=detail`).
+   */
+  const done = async (c: Context, job: JobSnapshot, back: string) => {
+    if (c.req.header('accept')?.includes('application/json')) return c.json({ job_id: job.job_id, initial_status: job }, 202);
+    const form = await c.req.parseBody();
+    return c.redirect(form.then === 'detail' ? `/admin/jobs/${job.job_id}` : back, 303);
+  };
+  const wantsJson = (c: Context) => c.req.header('accept')?.includes('application/json') ?? false;
 
   app.get('/', async (c) => {
     const user = await auth.user(c);
@@ -81,25 +89,30 @@ export function pageRoutes({ jobs, auth, settings }: PageDeps) {
     });
   }
 
+  const dedalus = async (c: Context<Env>, extra: { saved?: string | null; keyError?: string | null }) =>
+    dedalusPage(c.get('user'), {
+      hasKey: settings.dedalusKey !== null,
+      verifiedAt: settings.verifiedAt,
+      lastVerify: await newest('dedalus.verify'),
+      ...extra,
+    });
+
   app.get('/admin/dedalus', async (c) => {
     const saved = c.req.query('saved');
-    return c.html(
-      dedalusPage(c.get('user'), {
-        hasKey: settings.dedalusKey !== null,
-        verifiedAt: settings.verifiedAt,
-        lastVerify: await newest('dedalus.verify'),
-        saved: saved && UUID.test(saved) ? saved : null,
-      }),
-    );
+    return c.html(await dedalus(c, { saved: saved && UUID.test(saved) ? saved : null }));
   });
 
   app.post('/admin/dedalus/key', async (c) => {
     const form = await c.req.parseBody();
     const key = typeof form.api_key === 'string' ? form.api_key.trim() : '';
     if (!key || key.length > 200) {
-      return c.json({ error: { code: 'invalid_api_key', message: 'api_key: enter the key Dedalus gave you (1 to 200 characters)' } }, 400);
+      const message = key ? 'The key is too long: Dedalus keys have at most 200 characters.' : 'Enter the API key Dedalus gave you; it cannot be blank.';
+      if (wantsJson(c)) return c.json({ error: { code: 'invalid_api_key', message: `api_key: ${message}` } }, 400);
+      return c.html(await dedalus(c, { keyError: message }), 400);
     }
     settings.dedalusKey = key;
+    // A new key is not verified until its own check succeeds.
+    settings.verifiedAt = null;
     settings.save();
     const job = await jobs.enqueue('dedalus.verify', null, { actor: c.get('user').name });
     return done(c, job, `/admin/dedalus?saved=${job.job_id}`);
@@ -110,7 +123,22 @@ export function pageRoutes({ jobs, auth, settings }: PageDeps) {
     return done(c, job, '/admin/dedalus');
   });
 
-  app.get('/admin/jobs', async (c) => c.html(jobsPage(c.get('user'), (await jobs.list({ limit: 20 })).jobs)));
+  app.get('/admin/jobs', async (c) => {
+    // The dashboard's filters live in the URL; anything unknown is dropped, never guessed at.
+    const pick = (name: string, allowed?: readonly string[]) => {
+      const value = c.req.query(name)?.trim();
+      return value && value.length <= 100 && (!allowed || allowed.includes(value)) ? value : undefined;
+    };
+    const filters = { state: pick('state', JOB_STATES), kind: pick('kind'), target: pick('target'), sort: pick('sort', LIST_SORTS) };
+    const query = {
+      limit: 20,
+      ...(filters.state ? { states: [filters.state as JobState] } : {}),
+      ...(filters.kind ? { kinds: [filters.kind] } : {}),
+      ...(filters.target ? { targets: [filters.target] } : {}),
+      ...(filters.sort ? { sort: filters.sort as ListSort } : {}),
+    };
+    return c.html(jobsPage(c.get('user'), (await jobs.list(query)).jobs, filters));
+  });
 
   app.get('/admin/jobs/:id', async (c) => {
     const id = c.req.param('id');

@@ -18,6 +18,7 @@ import type { InputBounds } from './input.js';
 import { JobWrites, lostLinesMessage } from './job-writes.js';
 import { isDataError } from './store-health.js';
 import type { StoreHealth } from './store-health.js';
+import { TypicalDurations } from './typical-durations.js';
 
 export interface EnqueueOptions {
   /** What the job acts on, e.g. a peer name. */
@@ -81,7 +82,7 @@ interface LiveJob {
   markDone: () => void;
 }
 
-const INTERRUPTED_HINT = 'The server restarted while this job was in progress. Nothing is running now: run the action again.';
+const INTERRUPTED_HINT = 'Nothing is running now: run the action again.';
 /** What the run of a live job calls: the definition's `run`, or its `resume` for an adopted job. */
 type Handler = (ctx: JobContext, input: unknown) => Promise<JobOutcome | void> | JobOutcome | void;
 
@@ -102,6 +103,7 @@ export class JobRegistry {
   readonly #running = new Map<string, number>();
   readonly #idempotent: IdempotentEnqueues;
   readonly #unsubscribe: () => void;
+  readonly #typical: TypicalDurations;
   #retentionTimer: ReturnType<typeof setInterval> | null = null;
   #ownerTimer: ReturnType<typeof setInterval> | null = null;
   /** Since when this process's beats reach the store without a failure; null after a failure. */
@@ -116,6 +118,7 @@ export class JobRegistry {
     this.#health = options.health;
     this.#bounds = new QueueBounds(options);
     this.#idempotent = new IdempotentEnqueues(options.store);
+    this.#typical = new TypicalDurations(options.store, (error) => this.#internal(error));
     this.#unsubscribe = options.bus.subscribe((message) => {
       if (message.type === 'cancel' && this.#live.has(message.job_id)) void this.cancel(message.job_id);
     });
@@ -207,15 +210,16 @@ export class JobRegistry {
 
   async #interrupt(job: StoredJob, restarted: boolean) {
     const now = new Date().toISOString();
+    // One sentence for what happened, one hint for what to do: the tile shows each once.
     const who = restarted ? 'The server restarted' : 'The server running this job stopped';
-    const error = restarted ? 'The job was interrupted by a server restart.' : 'The job was interrupted: the server running it stopped answering.';
+    const error = job.state === 'queued' ? `${who} before this job started.` : `${who} while this job was running.`;
     const saved = await this.#options.store.save(
       {
         ...job,
         state: 'failed',
         finished_at: now,
         updated_at: now,
-        message: job.state === 'queued' ? `${who} before this job started.` : `${who} while this job was running.`,
+        message: error,
         error: { code: 'interrupted', message: error, hint: INTERRUPTED_HINT },
       },
       { durable: true },
@@ -287,7 +291,7 @@ export class JobRegistry {
     const create = () => this.#create(kind, definition, valid, options, key);
     const job = key ? await this.#idempotent.enqueue(key, { kind, target: options.target ?? null, input: valid }, create) : await create();
     // A replayed key answers with what readers see now.
-    return publicSnapshot(this.#live.get(job.job_id)?.writes.saved ?? job);
+    return this.#readable(job);
   }
 
   async #create(kind: string, definition: JobDefinition<any>, input: unknown, options: EnqueueOptions, key: string | null): Promise<StoredJob> {
@@ -467,6 +471,8 @@ export class JobRegistry {
 
   async #finish(live: LiveJob, state: TerminalJobState, fields: { message: string | null; error?: JobError; result?: unknown }) {
     if (live.finished) return;
+    // The log tells the whole story: a failure is its last line, not the last progress line.
+    if (fields.error) this.#contextSink(live).log('error', fields.error.hint ? `${fields.error.message} ${fields.error.hint}` : fields.error.message);
     live.finished = true;
     const { writes } = live;
     const result = storableResult(fields.result, this.#options.inputBounds, (error) =>
@@ -497,6 +503,7 @@ export class JobRegistry {
 
   #settled(job: StoredJob) {
     const { logger, onSettled } = this.#options;
+    if (job.state === 'success') this.#typical.refresh(job.kind, job.target);
     const started = job.started_at ? Date.parse(job.started_at) : null;
     logger.info(
       {
@@ -523,7 +530,7 @@ export class JobRegistry {
   }
 
   #publish(job: StoredJob) {
-    this.#announce({ type: 'job', snapshot: publicSnapshot(job) });
+    this.#announce({ type: 'job', snapshot: this.#outward(job) });
   }
 
   #announce(message: BusMessage) {
@@ -543,13 +550,25 @@ export class JobRegistry {
     return value.length > max ? `${value.slice(0, max - 1)}…` : value;
   }
 
+  #readable(job: StoredJob): JobSnapshot {
+    return this.#outward(this.#live.get(job.job_id)?.writes.saved ?? job);
+  }
+
+  /** The wire snapshot, with the typical duration of its kind and target while the job is busy. */
+  #outward(job: StoredJob): JobSnapshot {
+    const snapshot = publicSnapshot(job);
+    if (isTerminalState(job.state)) return snapshot;
+    const typical = this.#typical.peek(job.kind, job.target);
+    return typeof typical === 'number' ? { ...snapshot, typical_duration_ms: typical } : snapshot;
+  }
+
   /** The job's newest snapshot, or null when it is unknown or was pruned. */
   async get(jobId: string): Promise<JobSnapshot | null> {
     await this.#opened();
     const live = this.#live.get(jobId);
-    if (live) return publicSnapshot(live.writes.saved);
+    if (live) return this.#outward(live.writes.saved);
     const job = await this.#options.store.get(jobId);
-    return job && publicSnapshot(job);
+    return job && this.#outward(job);
   }
 
   async getMany(jobIds: readonly string[]): Promise<JobSnapshot[]> {
@@ -558,7 +577,7 @@ export class JobRegistry {
     const byId = new Map(fromStore.map((job) => [job.job_id, job]));
     return jobIds.flatMap((id) => {
       const job = this.#live.get(id)?.writes.saved ?? byId.get(id);
-      return job ? [publicSnapshot(job)] : [];
+      return job ? [this.#outward(job)] : [];
     });
   }
 
@@ -574,7 +593,7 @@ export class JobRegistry {
     for (let round = 0; round < 20; round++) {
       const page = await this.#options.store.list({ ...query, cursor });
       for (const [index, job] of page.jobs.entries()) {
-        const snapshot = publicSnapshot(job);
+        const snapshot = this.#outward(job);
         if (!keep(snapshot)) continue;
         jobs.push(snapshot);
         if (jobs.length === query.limit) {

@@ -54,21 +54,21 @@ export const files = (current: number, total = 500): JobProgress => ({
 export const peerUnreachable = (peer = 'peer-a'): JobError => ({
   code: 'peer_unreachable',
   message: `The connection to ${peer} dropped after 320 of 500 files.`,
-  hint: `Check that ${peer} is online and reachable from this server, then run the sync again; files already sent are skipped.`,
+  hint: `Check that ${peer} is online and reachable from this server, then push again; files the peer already has are skipped.`,
 });
 
 /** What the demo's Dedalus check says about a bad key. */
 export const authRejected: JobError = {
   code: 'auth_rejected',
   message: 'Dedalus rejected the API key.',
-  hint: 'Copy a fresh key from Dedalus (Settings → API keys; it starts with "ddl_"), save it here, and verify again.',
+  hint: 'Copy a fresh key from Dedalus (Settings → API keys; it starts with "ddl_") and save it here; saving verifies it.',
 };
 
 /** What the server records for a job whose process died (see server-adapter's registry). */
 export const interrupted: JobError = {
   code: 'interrupted',
-  message: 'The job was interrupted by a server restart.',
-  hint: 'The server restarted while this job was in progress. Nothing is running now: run the action again.',
+  message: 'The server restarted while this job was running.',
+  hint: 'Nothing is running now: run the action again.',
 };
 
 /** Labels of the jobs `enqueue` creates, as the demo's definitions name them. */

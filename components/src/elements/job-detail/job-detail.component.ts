@@ -9,7 +9,7 @@ import { JobController } from '../../controllers/job-controller.js';
 import type { TileState } from '../../controllers/job-controller.js';
 import { LogTailController } from '../../controllers/log-tail-controller.js';
 import { ClientElement } from '../../internal/client-element.js';
-import { durationOf, durationTime, relativeTime } from '../../internal/job-times.js';
+import { durationOf, durationTime, exactTime, timeLeftText } from '../../internal/job-times.js';
 import { progressBar } from '../../internal/progress-bar.js';
 import { stateBadge } from '../../internal/state-badge.js';
 import { Transitions } from '../../internal/transitions.js';
@@ -23,8 +23,9 @@ import { jobDetailStyles } from './job-detail.styles.js';
  * Everything about one job: state, phase, progress, message, error with its code and
  * hint, kind, target, who started it, the times and a duration that ticks while it runs,
  * its result, and a live tail of its log that only ever appends. A "Cancel job" button
- * shows while it is queued or running. A job that was deleted or expired shows
- * "Job no longer exists".
+ * shows while it is queued or running; it asks before it cancels. Times are exact (what
+ * an admin reports from), with the relative time beside them. A job that was deleted or
+ * expired shows "Job no longer exists".
  *
  * @tagname job-detail
  * @summary One job in full, with a live log tail and a cancel button.
@@ -38,6 +39,8 @@ import { jobDetailStyles } from './job-detail.styles.js';
  * @csspart label - The heading with the job's label.
  * @csspart badge - The state badge.
  * @csspart cancel - The "Cancel job" button.
+ * @csspart cancel-confirm - The question it asks, with "Yes, cancel" and "Keep running".
+ * @csspart time-left - "about 40 s left", on a running job when there is enough to go on.
  * @csspart phase - The current step.
  * @csspart progress - The bar and its text.
  * @csspart bar - The progress bar.
@@ -91,6 +94,8 @@ export class JobDetailElement extends ClientElement {
   #announcement = '';
   #seq = -1;
   #canceling = false;
+  /** The admin pressed "Cancel job" and is asked to confirm. */
+  #confirming = false;
   #cancelError: JobStatusError | null = null;
   #stickToBottom = true;
 
@@ -171,24 +176,54 @@ export class JobDetailElement extends ClientElement {
     </article>`;
   }
 
+  /** "Cancel job", and once pressed, the question: stopping a sync halfway is not undone by a click. */
+  #cancelControls(s: JobDetailStrings) {
+    if (!this.#confirming || this.#canceling) {
+      return html`<button part="cancel" type="button" aria-disabled=${this.#canceling ? 'true' : 'false'} @click=${this.#askCancel}>
+        ${this.#canceling ? s.canceling : s.cancel}
+      </button>`;
+    }
+    return html`<div part="cancel-confirm" class="confirm" role="group" aria-labelledby="confirm-question">
+      <span id="confirm-question">${s.confirmCancel}</span>
+      <button class="yes" type="button" @click=${this.#confirmCancel}>${s.confirmCancelYes}</button>
+      <button class="keep" type="button" @click=${this.#keepRunning}>${s.confirmCancelNo}</button>
+    </div>`;
+  }
+
+  #askCancel = async () => {
+    if (this.#canceling) return;
+    this.#confirming = true;
+    this.requestUpdate();
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLButtonElement>('.confirm .keep')?.focus();
+  };
+
+  #confirmCancel = async () => {
+    this.#confirming = false;
+    await this.cancel();
+  };
+
+  #keepRunning = async () => {
+    this.#confirming = false;
+    this.requestUpdate();
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLButtonElement>('[part=cancel]')?.focus();
+  };
+
   #body(state: TileState, job: JobSnapshot, s: JobDetailStrings) {
     const now = this.#clock.now;
     const field = (term: string, value: unknown) =>
       html`<dt>${term}</dt><dd>${value ?? html`<span aria-hidden="true">${s.none}</span>`}</dd>`;
-    const time = (iso: string | null) => (iso ? relativeTime(iso, now, s) : null);
+    const time = (iso: string | null) => (iso ? exactTime(iso, now, s) : null);
     const lines = this.#tail.lines;
     return html`<header>
         <div id="title" part="label" class="title" role="heading" aria-level=${this.headingLevel}>${job.label}</div>
         ${stateBadge(state, s[state])}
-        ${this.#job.busy
-          ? html`<button part="cancel" type="button" aria-disabled=${this.#canceling ? 'true' : 'false'} @click=${this.cancel}>
-              ${this.#canceling ? s.canceling : s.cancel}
-            </button>`
-          : nothing}
+        ${this.#job.busy ? this.#cancelControls(s) : nothing}
       </header>
       ${this.#cancelError ? html`<p class="error">${s.cancelFailed(this.#cancelError)}</p>` : nothing}
       ${job.phase && state === 'running' ? html`<p part="phase" class="phase">${job.phase}</p>` : nothing}
-      ${progressBar(job, s)}
+      ${progressBar(job, s)} ${timeLeftText(job, now, s)}
       ${job.message && job.message !== job.error?.message ? html`<p part="message">${job.message}</p>` : nothing}
       ${job.error
         ? html`<div part="error" class="error">

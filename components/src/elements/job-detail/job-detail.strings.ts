@@ -16,6 +16,10 @@ export interface JobDetailStrings extends JobStatusStrings {
   /** The log could not be read; it retries by itself. */
   logFailed: string;
   cancel: string;
+  /** Asked after "Cancel job" is pressed, before anything is canceled. */
+  confirmCancel: string;
+  confirmCancelYes: string;
+  confirmCancelNo: string;
   canceling: string;
   /** Why a cancel did not happen; 409 means the job had already finished. */
   cancelFailed: (error: JobStatusError) => string;
@@ -36,6 +40,9 @@ export const jobDetailStrings: Readonly<JobDetailStrings> = Object.freeze({
   noLogs: 'No log lines yet.',
   logFailed: 'Could not load the log. Retrying…',
   cancel: 'Cancel job',
+  confirmCancel: 'Stop this job now? It does not finish its work.',
+  confirmCancelYes: 'Yes, cancel it',
+  confirmCancelNo: 'Keep running',
   canceling: 'Canceling…',
   cancelFailed: (error: JobStatusError) =>
     error.status === 409

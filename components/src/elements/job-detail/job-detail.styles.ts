@@ -35,13 +35,28 @@ export const jobDetailStyles = css`
   button[aria-disabled='true'] {
     cursor: progress;
   }
+  .confirm {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: var(--job-status-space);
+    margin-inline-start: auto;
+  }
+  .confirm button {
+    margin: 0;
+  }
+  .confirm .keep {
+    color: var(--job-status-text);
+  }
   p {
     margin: 0;
     overflow-wrap: anywhere;
   }
   .muted,
   dt,
-  .phase {
+  .phase,
+  .time-left,
+  .relative {
     color: var(--job-status-muted);
   }
   dl {

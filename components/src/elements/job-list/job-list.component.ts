@@ -8,7 +8,7 @@ import { ClockController } from '../../controllers/clock-controller.js';
 import { ConnectionController } from '../../controllers/connection-controller.js';
 import { JobListController } from '../../controllers/job-list-controller.js';
 import { ClientElement } from '../../internal/client-element.js';
-import { durationOf, durationTime, relativeTime } from '../../internal/job-times.js';
+import { durationOf, durationTime, exactTime, timeLeftText } from '../../internal/job-times.js';
 import { progressBar } from '../../internal/progress-bar.js';
 import { stateBadge } from '../../internal/state-badge.js';
 import { sharedStyles } from '../../styles/shared.styles.js';
@@ -28,9 +28,13 @@ const SORT_LABELS = { created_desc: 'sortCreatedDesc', created_asc: 'sortCreated
  * focus stays where it was.
  *
  * New jobs appear at the top, unless the admin is reading: while the list is paused
- * (the "Pause live updates" toggle, or the `paused` attribute) or scrolled (its top edge
- * above the viewport, or its own scroller scrolled), they are counted on an "N new jobs"
- * button that shows them when pressed. While paused, no row changes at all.
+ * (the "Pause live updates" toggle, which then reads "Resume live updates", or the
+ * `paused` attribute) or scrolled (its top edge above the viewport, or its own scroller
+ * scrolled), they are counted on an "N new jobs" button that stays in view while the
+ * page scrolls and shows them when pressed. While paused, no row changes at all.
+ *
+ * Narrower than 40rem (a phone), each row shows as a card with every column named, so
+ * nothing hides in a sideways scroller.
  *
  * Busy rows update live through the shared stream; the page itself is fetched again
  * every `refresh-interval` milliseconds to find new jobs.
@@ -48,6 +52,8 @@ const SORT_LABELS = { created_desc: 'sortCreatedDesc', created_asc: 'sortCreated
  * @csspart row - Each row; it carries `data-state`.
  * @csspart badge - The state badge in a row.
  * @csspart bar - The progress bar in a row.
+ * @csspart time-left - "about 40 s left" under a running row's bar, when there is enough to go on.
+ * @csspart row-error - Why a failed (or warned) row ended so, under its progress.
  * @csspart pagination - Previous / page / next.
  * @csspart error - "Could not load the jobs", when a fetch failed.
  *
@@ -60,17 +66,20 @@ const SORT_LABELS = { created_desc: 'sortCreatedDesc', created_asc: 'sortCreated
 export class JobListElement extends ClientElement {
   static override styles = [tokenStyles, sharedStyles, jobListStyles];
 
+  // Filters and sort are reflected, so a page can keep them in its URL (and a filtered view
+  // can be bookmarked) by watching the attributes.
+
   /** Only jobs in this state. */
-  @property() state: JobState | null = null;
+  @property({ reflect: true }) state: JobState | null = null;
 
   /** Only jobs of this kind. */
-  @property() kind: string | null = null;
+  @property({ reflect: true }) kind: string | null = null;
 
   /** Only jobs on this target. */
-  @property() target: string | null = null;
+  @property({ reflect: true }) target: string | null = null;
 
   /** Order: `created_desc` (default, newest first), `created_asc` or `updated_desc`. */
-  @property() sort: ListSort | null = null;
+  @property({ reflect: true }) sort: ListSort | null = null;
 
   /** Rows per page. Default 20; the server caps it. */
   @property({ type: Number, attribute: 'page-size' }) pageSize = 20;
@@ -216,8 +225,8 @@ export class JobListElement extends ClientElement {
           <span part="connection" class="connection" data-connection=${indicator} data-state=${INDICATOR_STATE[indicator]}
             ><span class="dot"></span>${s.connection(indicator)}</span
           >
-          <button part="pause" type="button" aria-pressed=${this.paused ? 'true' : 'false'} @click=${() => (this.paused = !this.paused)}>
-            ${s.pause}
+          <button part="pause" type="button" @click=${() => (this.paused = !this.paused)}>
+            ${this.paused ? s.resume : s.pause}
           </button>
         </div>
       </div>
@@ -252,15 +261,21 @@ export class JobListElement extends ClientElement {
     const now = this.#clock.now;
     const href = this.detailHref?.replaceAll('{id}', encodeURIComponent(job.job_id));
     const empty = html`<span aria-hidden="true">${s.none}</span>`;
+    // Why a job failed or warned belongs on its row: the admin scans the list for it.
+    const why = job.state === 'failed' || job.state === 'warning' ? (job.error?.message ?? job.message) : null;
+    // `data-label` names each cell where a narrow list shows rows as cards.
     return html`<tr part="row" data-state=${job.state} data-job-id=${job.job_id}>
-      <th scope="row">${href ? html`<a href=${href}>${job.label}</a>` : job.label}</th>
-      <td>${job.kind}</td>
-      <td>${job.target ?? empty}</td>
-      <td>${stateBadge(job.state, s[job.state])}</td>
-      <td>${progressBar(job, { ...s, progress: `${s.progress}: ${job.label}` })}</td>
-      <td>${job.actor ?? empty}</td>
-      <td>${job.started_at ? relativeTime(job.started_at, now, s) : empty}</td>
-      <td>${durationTime(durationOf(job, now), s)}</td>
+      <th scope="row" data-label=${s.colLabel}>${href ? html`<a href=${href}>${job.label}</a>` : job.label}</th>
+      <td data-label=${s.colKind}>${job.kind}</td>
+      <td data-label=${s.colTarget}>${job.target ?? empty}</td>
+      <td data-label=${s.colState}>${stateBadge(job.state, s[job.state])}</td>
+      <td data-label=${s.colProgress} class="progress-cell">
+        ${progressBar(job, { ...s, progress: `${s.progress}: ${job.label}` })} ${timeLeftText(job, now, s)}
+        ${why ? html`<span part="row-error" class="why">${why}</span>` : nothing}
+      </td>
+      <td data-label=${s.colActor}>${job.actor ?? empty}</td>
+      <td data-label=${s.colStarted}>${job.started_at ? exactTime(job.started_at, now, s, true) : empty}</td>
+      <td data-label=${s.colDuration}>${durationTime(durationOf(job, now), s)}</td>
     </tr>`;
   }
 }

@@ -34,7 +34,10 @@ export interface JobListStrings extends JobStatusStrings {
   connection: (state: ConnectionState | 'reconnecting') => string;
   /** Shown, visually only, while a page is being fetched. */
   refreshing: string;
+  /** The toggle while live: what pressing it does. */
   pause: string;
+  /** The toggle while paused. */
+  resume: string;
   /** "3 new jobs": the button that shows jobs held back while paused or scrolled. */
   newJobs: (count: number) => string;
   /** Announced after a filter, sort or page change. */
@@ -73,6 +76,7 @@ export const jobListStrings: Readonly<JobListStrings> = Object.freeze({
     ({ live: 'Live', polling: 'Polling', backoff: 'Reconnecting', reconnecting: 'Reconnecting', paused: 'Paused', offline: 'Offline' })[state],
   refreshing: 'Refreshing…',
   pause: 'Pause live updates',
+  resume: 'Resume live updates',
   newJobs: (count: number) => (count === 1 ? '1 new job' : `${count} new jobs`),
   showing: (count: number) => (count === 1 ? 'Showing 1 job' : `Showing ${count} jobs`),
   noJobs: 'No jobs match these filters.',

@@ -2,6 +2,9 @@ import { css } from 'lit';
 
 /** Layout of `<job-list>`. */
 export const jobListStyles = css`
+  :host {
+    container-type: inline-size;
+  }
   .base {
     display: grid;
     gap: var(--job-status-space);
@@ -76,8 +79,13 @@ export const jobListStyles = css`
   .refreshing.on {
     visibility: visible;
   }
+  /* Stays in view while the admin scrolls the page: that is when new jobs are held back. */
   .new-jobs {
+    position: sticky;
+    top: var(--job-status-space);
+    z-index: 2;
     justify-self: center;
+    box-shadow: 0 2px 6px rgb(0 0 0 / 0.2);
     border-radius: 999px;
     font-weight: 600;
     color: var(--job-status-running-color);
@@ -120,8 +128,78 @@ export const jobListStyles = css`
   td.muted {
     color: var(--job-status-muted);
   }
+  /* Progress takes a fixed share: its words go under the bar, so the Action column keeps its width. */
+  .progress-cell {
+    width: 11rem;
+    white-space: normal;
+  }
+  .progress-cell .progress {
+    flex-wrap: wrap;
+    gap: 0 var(--job-status-space);
+  }
   .progress .bar {
     min-width: 5rem;
+  }
+  /* The label is what the admin reads first: it keeps its words on one line where it can. */
+  tbody th {
+    min-width: 10rem;
+  }
+  .why,
+  .time-left,
+  .relative {
+    display: block;
+    color: var(--job-status-muted);
+    font-size: 0.9em;
+  }
+  .why {
+    color: var(--job-status-text);
+    overflow-wrap: anywhere;
+  }
+
+  /* A phone: each row is a card, every cell named, nothing hidden in a sideways scroller. */
+  @container (max-width: 40rem) {
+    table,
+    tbody,
+    tr,
+    th,
+    td {
+      display: block;
+    }
+    thead {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip-path: inset(50%);
+    }
+    tbody tr {
+      padding: calc(var(--job-status-space) * 0.75) 0;
+      border-bottom: 1px solid var(--job-status-border);
+      border-inline-start: 4px solid var(--_fg);
+      padding-inline-start: var(--job-status-space);
+    }
+    tbody th,
+    td {
+      position: relative;
+      padding: 0.15em 0;
+      padding-inline-start: 7.5rem;
+      border: none;
+      white-space: normal;
+      min-width: 0;
+      width: auto;
+    }
+    .progress-text {
+      white-space: normal;
+    }
+    tbody th::before,
+    td::before {
+      content: attr(data-label);
+      position: absolute;
+      inset-inline-start: 0;
+      width: 7rem;
+      color: var(--job-status-muted);
+      font-weight: 400;
+    }
   }
   nav {
     display: flex;

@@ -6,7 +6,7 @@ import { ClockController } from '../../controllers/clock-controller.js';
 import { JobController } from '../../controllers/job-controller.js';
 import type { TileState } from '../../controllers/job-controller.js';
 import { ClientElement } from '../../internal/client-element.js';
-import { jobTimes } from '../../internal/job-times.js';
+import { jobTimes, timeLeftText } from '../../internal/job-times.js';
 import { progressBar } from '../../internal/progress-bar.js';
 import { stateBadge } from '../../internal/state-badge.js';
 import { jobStatusStrings } from '../../internal/strings.js';
@@ -38,6 +38,7 @@ import { jobStatusStyles } from './job-status.styles.js';
  * @csspart bar - The progress bar track (`role="progressbar"`).
  * @csspart bar-fill - The filled part of the bar (an SVG rect: style it with `fill`).
  * @csspart progress-text - "25 of 100 files · 25%".
+ * @csspart time-left - "about 40 s left", on a running job when there is enough to go on.
  * @csspart message - The job's message.
  * @csspart error - The error message and hint.
  * @csspart hint - What to do next.
@@ -95,7 +96,12 @@ export class JobStatusElement extends ClientElement {
 
   /** The state shown; null until the first answer. Reflected to the `state` attribute. */
   get state(): TileState | null {
-    return this.#job.state;
+    return this.#state;
+  }
+
+  /** A tile with nothing to follow yet (no `job-id`, no `kind`) is idle, not loading. */
+  get #state(): TileState | null {
+    return this.#job.state ?? (this.jobId || this.kind ? null : 'idle');
   }
 
   /** The job shown, or null when there is none (yet). */
@@ -135,7 +141,7 @@ export class JobStatusElement extends ClientElement {
 
   protected override updated(changed: PropertyValues<this>): void {
     super.updated(changed);
-    const state = this.#job.state;
+    const state = this.#state;
     if (state) this.setAttribute('state', state);
     else this.removeAttribute('state');
     const events = this.#events;
@@ -153,7 +159,8 @@ export class JobStatusElement extends ClientElement {
 
   protected override render(): TemplateResult {
     const s = this.#strings;
-    const { state, snapshot, error } = this.#job;
+    const { snapshot, error } = this.#job;
+    const state = this.#state;
     return html`<div part="base" class="base">
       ${state === null ? html`<p class="muted">${s.loading}</p>` : this.#body(state, snapshot, s)}
       ${error ? html`<div part="error" class="error"><p>${error.message}</p><p part="hint" class="hint">${s.unavailableHint(error)}</p></div>` : nothing}
@@ -178,6 +185,7 @@ export class JobStatusElement extends ClientElement {
     return html`${head}
       ${phase && state === 'running' ? html`<p part="phase" class="phase">${phase}</p>` : nothing}
       ${progressBar(snapshot, s)}
+      ${timeLeftText(snapshot, this.#clock.now, s)}
       ${message && message !== error?.message ? html`<p part="message" class="message">${message}</p>` : nothing}
       ${error
         ? html`<div part="error" class="error">

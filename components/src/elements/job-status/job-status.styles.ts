@@ -26,6 +26,7 @@ export const jobStatusStyles = css`
   }
   .phase,
   .times,
+  .time-left,
   .muted {
     color: var(--job-status-muted);
   }
