@@ -37,7 +37,7 @@ afterEach(async () => {
 
 /** Starts `support/abuse-server-main.ts` and waits for its `{url, pid, dbPath}` line. */
 async function startServer() {
-  const child: ChildProcess = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'test/chaos/support/abuse-server-main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, ['--conditions=@job-status/source', '--import', 'tsx', 'test/chaos/support/abuse-server-main.ts'], {
     cwd: DEMO,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

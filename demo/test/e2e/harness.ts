@@ -28,7 +28,7 @@ export class DemoServer {
 
   /** Starts the server (on the port it had before, after a restart) and waits until it listens. */
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, ['--conditions=@job-status/source', '--import', 'tsx', 'src/main.ts'], {
       cwd: DEMO,
       env: {
         ...process.env,
