@@ -69,9 +69,12 @@ export default {
         for (const mod of customElementsManifest.modules) {
           for (const declaration of mod.declarations ?? []) {
             if (declaration.tagName) elements.set(declaration.name, { tagName: declaration.tagName, module: mod.path });
-            // A reflected, read-only attribute documented with `@attr` names its property.
+            // A reflected, read-only attribute documented with `@attr` and its property name each other.
             for (const attribute of declaration.attributes ?? []) {
-              if (!attribute.fieldName && declaration.members?.some((member) => member.name === attribute.name)) attribute.fieldName = attribute.name;
+              const field = declaration.members?.find((member) => member.name === attribute.name && member.kind === 'field');
+              if (attribute.fieldName || !field) continue;
+              attribute.fieldName = field.name;
+              field.attribute = attribute.name;
             }
           }
         }
