@@ -150,7 +150,9 @@ async function prepare(name, checks) {
 async function prepareOldestHono() {
   const dir = join(work, 'hono-oldest');
   cpSync(join(work, 'examples', 'hono'), dir, { recursive: true, filter: (source) => !/node_modules|[\\/]dist$/.test(source) });
-  cpSync(join(work, 'examples', 'drive.mjs'), join(work, 'drive.mjs'));
+  // Its own copy of the browser check, so that resolves playwright-core from this install.
+  cpSync(join(work, 'examples', 'drive.mjs'), join(dir, 'drive.mjs'));
+  writeFileSync(join(dir, 'test.mjs'), readFileSync(join(dir, 'test.mjs'), 'utf8').replace("'../drive.mjs'", "'./drive.mjs'"));
   const file = join(dir, 'package.json');
   const pkg = JSON.parse(readFileSync(file, 'utf8'));
   pkg.dependencies.hono = OLDEST_HONO;
