@@ -31,7 +31,8 @@ const elementEntries = {
 /**
  * Self-contained single files (issue 4), each with the client and Lit inlined: what a
  * page pays for one element, and `job-status-elements.js`, every element in one file for
- * a plain `<script type="module">`.
+ * a plain `<script type="module">`. Only that one is published; `dist/standalone/` and
+ * `dist/bundled/` exist for the size report and stay out of the tarball (`files`).
  */
 const standalone = {
   'job-status-elements': 'src/elements/all.ts',
@@ -52,18 +53,22 @@ const targets = {
 
 const tsconfig = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
 const ts = (minify) => esbuild({ target: 'es2022', tsconfig, minify, sourceMap: true });
+/** The npm build's maps point into the `src/` that ships beside them instead of copying it. */
+const noSourcesContent = { sourcemap: true, sourcemapExcludeSources: true };
 
 export default [
   {
     input: { ...entries, ...elementEntries },
     external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
     plugins: [ts(false)],
-    output: { dir: 'dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+    // One file per source module, so `custom-elements.json` and the `.d.ts` files can name
+    // the published module of every class.
+    output: { dir: 'dist', format: 'es', ...noSourcesContent, preserveModules: true, preserveModulesRoot: 'src', entryFileNames: '[name].js' },
   },
   {
     input: entries,
     plugins: [
-      nodeResolve({ exportConditions: ['source', 'browser', 'production'] }),
+      nodeResolve({ exportConditions: ['@job-status/source', 'browser', 'production'] }),
       ts(false),
       terser({ ecma: 2022, module: true, compress: { passes: 2 } }),
       sizeReport(targets),
@@ -73,11 +78,12 @@ export default [
   ...Object.entries(standalone).map(([name, input]) => ({
     input: { [name]: input },
     plugins: [
-      nodeResolve({ exportConditions: ['source', 'browser', 'production'] }),
+      nodeResolve({ exportConditions: ['@job-status/source', 'browser', 'production'] }),
       ts(false),
       terser({ ecma: 2022, module: true, compress: { passes: 2 } }),
       sizeReport(targets),
     ],
-    output: { dir: 'dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', inlineDynamicImports: true },
+    // No map: these minified files are mostly Lit; debug with the unbundled build, whose maps ship.
+    output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', inlineDynamicImports: true },
   })),
 ];

@@ -16,7 +16,7 @@ function jobStatusServer() {
   return {
     name: 'job-status-test-server',
     async serverStart() {
-      child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'components/test/server/server.ts'], {
+      child = spawn(process.execPath, ['--conditions=@job-status/source', '--import', 'tsx', 'components/test/server/server.ts'], {
         cwd: root,
         stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -42,7 +42,7 @@ const server = jobStatusServer();
 
 export default {
   files: ['test/**/*.test.ts'],
-  nodeResolve: { exportConditions: ['source', 'browser', 'development'] },
+  nodeResolve: { exportConditions: ['@job-status/source', 'browser', 'development'] },
   plugins: [
     server,
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)) }),

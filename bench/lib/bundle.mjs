@@ -30,7 +30,7 @@ export async function bundle(files, { minify = true } = {}) {
     onwarn: () => undefined,
     plugins: [
       { name: 'entry', resolveId: (id) => (id === VIRTUAL ? id : null), load: (id) => (id === VIRTUAL ? code : null) },
-      nodeResolve({ exportConditions: ['source', 'browser', 'production'] }),
+      nodeResolve({ exportConditions: ['@job-status/source', 'browser', 'production'] }),
       esbuild({ target: 'es2022', tsconfig: `${ROOT}tsconfig.json` }),
       ...(minify ? [terser({ ecma: 2022, module: true, compress: { passes: 2 } })] : []),
     ],

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Workspace packages resolve to their TypeScript sources, run through tsx. */
-const TS_FLAGS = ['--conditions=source', '--import', 'tsx'];
+const TS_FLAGS = ['--conditions=@job-status/source', '--import', 'tsx'];
 
 /**
  * A child process that answers commands over IPC. Every call is bounded in time: a call

@@ -28,7 +28,7 @@ ensureDataDir(dataDir);
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const children: ChildProcess[] = [];
 function run(name: string, file: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', here(file)], {
+  const child = spawn(process.execPath, ['--conditions=@job-status/source', '--import', 'tsx', here(file)], {
     env: { ...process.env, DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,7 +1,7 @@
 /**
  * The demo's BullMQ worker: builds the reports that the demo instances put on the queue.
  * Run it beside `npm run demo:cluster`'s instances (it starts one), on any machine that
- * reaches the same Redis: `REDIS_URL=redis://… node --conditions=source --import tsx src/worker.ts`.
+ * reaches the same Redis: `REDIS_URL=redis://… node --conditions=@job-status/source --import tsx src/worker.ts`.
  */
 import { createWorker } from '@job-status/hono/bullmq';
 import { DEMO_QUEUE, reportHandlers } from './reports.js';

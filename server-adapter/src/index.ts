@@ -1,4 +1,4 @@
-import type { Hono } from 'hono';
+import type { Env, Hono } from 'hono';
 import type { JobListResponse, JobLogLine, JobSnapshot } from '@job-status/protocol';
 import { memoryBus } from './buses/memory-bus.js';
 import { DEFAULT_LIMITS, jsonLineLogger } from './options.js';
@@ -46,15 +46,20 @@ export interface JobStatus<P extends Principal = Principal> {
  * Creates the job service: a registry that runs jobs, a store that keeps them, and the
  * routes that let browsers enqueue, stream, poll and read history.
  *
+ * `E`, the app's Hono `Env`, types the context `authorize` receives: annotate `c` (or
+ * pass both type arguments) and `c.get('user')` keeps the app's type.
+ *
  * @example
  * const jobs = createJobStatus({
  *   store: sqliteStore({ path: './data/jobs.db' }),
- *   authorize: (c) => c.get('user') ?? null,
+ *   authorize: (c: Context<AppEnv>) => c.get('user') ?? null,
  * })
  * jobs.define('sync.push', { label: (_input, peer) => `Push to ${peer}`, run: async (ctx) => { ... } })
  * app.route('/api/admin/jobs', jobs.routes())
  */
-export function createJobStatus<P extends Principal = Principal>(options: JobStatusOptions<P>): JobStatus<P> {
+export function createJobStatus<P extends Principal = Principal, E extends Env = any>(
+  options: JobStatusOptions<P, E>,
+): JobStatus<P> {
   if (!options || typeof options.authorize !== 'function') {
     throw new TypeError('job-status: `authorize` is required; no route answers without it (return a principal, null for 401 or false for 403)');
   }

@@ -1,4 +1,4 @@
-import type { Context } from 'hono';
+import type { Context, Env } from 'hono';
 import type { JobSnapshot } from '@job-status/protocol';
 import type { JobBus } from './buses/bus.js';
 import type { BackoffOptions } from './registry/backoff.js';
@@ -16,9 +16,11 @@ export interface Principal {
 /**
  * Decides who may use the routes. Return the caller's principal to allow, `null` when
  * there is no identity (401), or `false` when there is one that is not allowed (403).
+ * `c` is the app's own context: with the app's Hono `Env` as `E`, `c.get('user')` keeps its
+ * type. `E` defaults to `any`, as Hono's `Context` does.
  */
-export type AuthorizeHook<P extends Principal = Principal> = (
-  c: Context,
+export type AuthorizeHook<P extends Principal = Principal, E extends Env = any> = (
+  c: Context<E>,
 ) => P | null | false | Promise<P | null | false>;
 
 /** pino-compatible: `logger.info(object, message)`. */
@@ -63,9 +65,10 @@ export interface JobStatusLimits {
   maxPendingLogLines: number;
 }
 
-export interface JobStatusOptions<P extends Principal = Principal> {
+/** `E` is the Hono `Env` of the app that mounts the routes; `authorize` sees its variables. */
+export interface JobStatusOptions<P extends Principal = Principal, E extends Env = any> {
   /** Required: no route answers without it. */
-  authorize: AuthorizeHook<P>;
+  authorize: AuthorizeHook<P, E>;
   /** Which jobs a principal may see: filters history, polls, logs and streams. Default: all. */
   canSee?: (principal: P, job: JobSnapshot) => boolean;
   /**

@@ -3,7 +3,7 @@ import { defaultClientConditions, mergeConfig } from 'vite';
 
 /**
  * Storybook for the job-status elements. Stories import the elements from their
- * TypeScript sources (the `source` export condition), so what a designer reviews is
+ * TypeScript sources (the `@job-status/source` export condition), so what a designer reviews is
  * what the code says right now, with no build of the elements first.
  */
 const config: StorybookConfig = {
@@ -14,7 +14,7 @@ const config: StorybookConfig = {
   core: { disableTelemetry: true, disableWhatsNewNotifications: true },
   async viteFinal(vite) {
     return mergeConfig(vite, {
-      resolve: { conditions: ['source', ...defaultClientConditions] },
+      resolve: { conditions: ['@job-status/source', ...defaultClientConditions] },
       // Storybook's own docs renderer is past Vite's 500 kB warning; ours are small.
       build: { chunkSizeWarningLimit: 1500 },
       // The elements use legacy decorators with `useDefineForClassFields: false` (root

@@ -6,7 +6,7 @@
  * time cannot disturb each other. A tenant's switches (see `TenantFlags`) make its
  * `/events` route fail or stay silent, its polls fail, or its caller unauthorized.
  *
- * Run: `node --conditions=source --import tsx components/test/server/server.ts`; it
+ * Run: `node --conditions=@job-status/source --import tsx components/test/server/server.ts`; it
  * prints one JSON line `{"url": "http://127.0.0.1:<port>"}` once it listens.
  */
 import { serve } from '@hono/node-server';

@@ -43,7 +43,7 @@ export class DemoServer {
 
   /** Starts the server (on the port it had before, after a restart) and waits until it listens. */
   async start(): Promise<void> {
-    const command = [process.execPath, '--conditions=source', '--import', 'tsx', 'src/main.ts'];
+    const command = [process.execPath, '--conditions=@job-status/source', '--import', 'tsx', 'src/main.ts'];
     const { fileLimit } = this.options;
     const [file, ...args] = fileLimit ? ['/bin/sh', '-c', `ulimit -n ${fileLimit} && exec "$@"`, 'sh', ...command] : command;
     const child = spawn(file!, args, {

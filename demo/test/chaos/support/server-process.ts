@@ -16,7 +16,7 @@ const DEMO = fileURLToPath(new URL('../../..', import.meta.url));
  * process is killed by the cleanup it adds to `cleanups`.
  */
 export async function startServerProcess(cleanups: Array<() => unknown>) {
-  const child: ChildProcess = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'test/chaos/support/abuse-server-main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, ['--conditions=@job-status/source', '--import', 'tsx', 'test/chaos/support/abuse-server-main.ts'], {
     cwd: DEMO,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

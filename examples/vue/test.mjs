@@ -1,0 +1,3 @@
+import { driveExample } from '../drive.mjs';
+
+await driveExample({ name: 'vue', server: 'server.js' });
