@@ -1,17 +1,25 @@
 import type { Hono } from 'hono';
 import type { JobListResponse, JobLogLine, JobSnapshot } from '@job-status/protocol';
 import { memoryBus } from './buses/memory-bus.js';
+import { ReadinessCheck } from './health.js';
+import type { JobStatusHealth } from './health.js';
 import { DEFAULT_LIMITS, jsonLineLogger } from './options.js';
 import type { JobStatusOptions, Principal } from './options.js';
 import type { JobDefinition } from './registry/definition.js';
 import { JobRegistry } from './registry/registry.js';
 import type { EnqueueOptions } from './registry/registry.js';
+import { withOperations } from './routes/operations.js';
 import { createRoutes } from './routes/routes.js';
 import type { JobStatusEnv } from './routes/routes.js';
 import { cursorParam, sortParam } from './routes/validate.js';
 import { SseHub } from './sse/hub.js';
 import { memoryStore } from './stores/memory-store.js';
 import type { ListQuery } from './stores/store.js';
+import { measuredStore } from './telemetry/measured-store.js';
+import { silentTelemetry } from './telemetry/telemetry.js';
+
+/** How long the readiness probe's store write may take: under the 1 s a Kubernetes probe waits by default. */
+const HEALTH_TIMEOUT_MS = 800;
 
 /** What {@link createJobStatus} returns. */
 export interface JobStatus<P extends Principal = Principal> {
@@ -30,6 +38,11 @@ export interface JobStatus<P extends Principal = Principal> {
   routes(): Hono<JobStatusEnv<P>>;
   /** Open streams on this process. */
   readonly streams: number;
+  /**
+   * Whether this instance can take jobs: the store is open and takes a write, the bus is
+   * connected. For a readiness probe; `GET /health` answers it when `health: true`.
+   */
+  health(): Promise<JobStatusHealth>;
   /** Resolves once the store is open and jobs left by a dead process are recovered. */
   readonly ready: Promise<void>;
   /** Stops timers, ends streams, waits for running handlers (up to `closeTimeoutMs`), closes the store. */
@@ -67,7 +80,8 @@ export function createJobStatus<P extends Principal = Principal>(options: JobSta
   if (typeof instanceId !== 'string' || !instanceId || instanceId.length > 200) {
     throw new TypeError('job-status: instanceId must be text of 1 to 200 characters, unique among the processes that share a store');
   }
-  const store = options.store ?? memoryStore();
+  const telemetry = options.telemetry ?? silentTelemetry;
+  const store = options.telemetry ? measuredStore(options.store ?? memoryStore(), telemetry) : (options.store ?? memoryStore());
   const bus = options.bus ?? memoryBus();
   const registry = new JobRegistry({
     store,
@@ -80,9 +94,13 @@ export function createJobStatus<P extends Principal = Principal>(options: JobSta
     onSettled: options.onSettled,
     instanceId,
     ownerHeartbeatMs: positive(options.ownerHeartbeatMs, 5000, 'ownerHeartbeatMs'),
+    telemetry,
   });
   const epoch = registry.ready.then((opened) => opened.epoch);
   epoch.catch(() => undefined);
+  // An app that never awaits `ready` must not be taken down when the store cannot open (it is logged).
+  const ready = epoch.then(() => undefined);
+  ready.catch(() => undefined);
   const hub = new SseHub<P>({
     store,
     bus,
@@ -92,6 +110,18 @@ export function createJobStatus<P extends Principal = Principal>(options: JobSta
     maxStreamsPerCaller: limits.maxStreamsPerCaller,
     canSee: options.canSee,
     snapshots: (ids) => registry.getMany(ids),
+    telemetry,
+  });
+  telemetry.observe({ load: () => registry.load(), streams: () => hub.size });
+  const readiness = new ReadinessCheck({
+    store,
+    bus,
+    opened: registry.ready,
+    instanceId,
+    load: () => registry.load().values(),
+    streams: () => hub.size,
+    logger,
+    timeoutMs: HEALTH_TIMEOUT_MS,
   });
   let routes: Hono<JobStatusEnv<P>> | null = null;
   let closing: Promise<void> | null = null;
@@ -108,7 +138,7 @@ export function createJobStatus<P extends Principal = Principal>(options: JobSta
     logs: (jobId, after = 0, limit = limits.maxLogPageSize) => registry.logs(jobId, after, limit),
     cancel: (jobId, by) => registry.cancel(jobId, by),
     routes: () =>
-      (routes ??= createRoutes<P>({
+      (routes ??= withOperations(createRoutes<P>({
         registry,
         hub,
         epoch,
@@ -119,16 +149,18 @@ export function createJobStatus<P extends Principal = Principal>(options: JobSta
         minPollIntervalS: positive(options.minPollIntervalS, 2, 'minPollIntervalS'),
         logger,
         trustedOrigins: options.trustedOrigins,
-      })),
+      }), { health: options.health ? () => readiness.check() : null, telemetry: options.telemetry ?? null })),
     get streams() {
       return hub.size;
     },
-    ready: epoch.then(() => undefined),
+    health: () => readiness.check(),
+    ready,
     close: () =>
       (closing ??= (async () => {
         hub.close();
         await registry.close();
         await bus.close();
+        telemetry.close();
       })()),
   };
 }
@@ -139,7 +171,10 @@ export { JobStatusError, JobFailure } from './errors.js';
 export { DEFAULT_LIMITS } from './options.js';
 export { encodeFrame, encodeComment } from './sse/frame.js';
 export { publicSnapshot } from './stores/store.js';
+export { silentTelemetry } from './telemetry/telemetry.js';
 export type { SseFrame } from './sse/frame.js';
+export type { JobStatusHealth } from './health.js';
+export type { JobStatusTelemetry, TelemetrySources, WorkerJob } from './telemetry/telemetry.js';
 export type {
   AuthorizeHook,
   JobStatusLimits,

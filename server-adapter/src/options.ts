@@ -3,6 +3,7 @@ import type { JobSnapshot } from '@job-status/protocol';
 import type { JobBus } from './buses/bus.js';
 import type { TrustedOrigins } from './routes/origin.js';
 import type { JobStore } from './stores/store.js';
+import type { JobStatusTelemetry } from './telemetry/telemetry.js';
 
 /** Who is calling. `id` keys the per-caller stream limit and idempotency keys. */
 export interface Principal {
@@ -83,6 +84,17 @@ export interface JobStatusOptions<P extends Principal = Principal> {
    * instance recovers this one's busy jobs after 3 missed beats. Default 5 000.
    */
   ownerHeartbeatMs?: number;
+  /**
+   * Serve `GET /health` (relative to the mount) without `authorize`: 200 or 503 with
+   * `jobs.health()`, for a readiness probe. Protect or expose the path with the app's own
+   * middleware. Default false.
+   */
+  health?: boolean;
+  /**
+   * Where metrics and spans go: `openTelemetry()` from `@job-status/hono/opentelemetry`.
+   * Default: nowhere, at no cost.
+   */
+  telemetry?: JobStatusTelemetry;
 }
 
 export const DEFAULT_LIMITS: Readonly<JobStatusLimits> = Object.freeze({

@@ -6,6 +6,7 @@ import type { JobStatusLogger } from '../options.js';
 import { publicSnapshot } from '../stores/store.js';
 import { SORT_COLUMNS, encodeCursor } from '../stores/cursor.js';
 import type { JobStore, ListQuery, StoredJob } from '../stores/store.js';
+import type { JobStatusTelemetry } from '../telemetry/telemetry.js';
 import { createContext } from './context.js';
 import type { JobContext, JobDefinition, JobOutcome, StandardSchema } from './definition.js';
 
@@ -35,6 +36,8 @@ export interface RegistryOptions {
   instanceId: string;
   /** How often this process tells the store it is alive, in milliseconds. */
   ownerHeartbeatMs: number;
+  /** Where enqueues, starts, phases, settles and events are reported. */
+  telemetry: JobStatusTelemetry;
 }
 
 /**
@@ -235,6 +238,13 @@ export class JobRegistry {
     this.#kinds.set(kind, definition);
   }
 
+  /** Jobs of each kind that wait for a slot and that run in this process now (readiness and metrics read it). */
+  load(): Map<string, { queued: number; running: number }> {
+    const load = new Map<string, { queued: number; running: number }>();
+    for (const kind of this.#kinds.keys()) load.set(kind, { queued: this.#queues.get(kind)?.length ?? 0, running: this.#running.get(kind) ?? 0 });
+    return load;
+  }
+
   /** The defined kinds, in definition order. */
   kinds(): Array<[string, JobDefinition<any>]> {
     return [...this.#kinds];
@@ -305,6 +315,7 @@ export class JobRegistry {
     const live = this.#liveJob(saved, definition);
     this.#live.set(saved.job_id, live);
     this.#publish(saved);
+    this.#options.telemetry.jobEnqueued(saved);
     let queue = this.#queues.get(kind);
     if (!queue) this.#queues.set(kind, (queue = []));
     queue.push(saved.job_id);
@@ -359,8 +370,9 @@ export class JobRegistry {
     // An adopted job keeps the time it first started.
     const startedAt = live.draft.started_at ?? new Date().toISOString();
     void this.#update(live, { state: 'running', started_at: startedAt }, true);
+    this.#options.telemetry.jobStarted(live.draft);
     try {
-      const outcome = (await handler(createContext(live.draft, controller.signal, this.#contextSink(live)), live.draft.input)) as JobOutcome | void;
+      const outcome = (await this.#options.telemetry.runJob(live.draft.job_id, () => handler(createContext(live.draft, controller.signal, this.#contextSink(live)), live.draft.input))) as JobOutcome | void;
       const warning = live.warnings.at(-1);
       await this.#finish(live, warning === undefined ? 'success' : 'warning', {
         message: outcome?.message ?? warning ?? null,
@@ -381,7 +393,9 @@ export class JobRegistry {
   #contextSink(live: LiveJob) {
     return {
       update: (patch: Partial<StoredJob>) => {
-        if (!live.finished) void this.#update(live, patch, false);
+        if (live.finished) return;
+        void this.#update(live, patch, false);
+        this.#options.telemetry.jobChanged(live.draft, patch);
       },
       log: (level: LogLevel, message: string) => {
         if (live.finished) return;
@@ -411,7 +425,10 @@ export class JobRegistry {
   #update(live: LiveJob, patch: Partial<StoredJob>, durable: boolean): Promise<void> {
     live.draft = { ...live.draft, ...patch, updated_at: new Date().toISOString() };
     live.durable ||= durable;
-    if (live.scheduled) return live.chain;
+    if (live.scheduled) {
+      this.#options.telemetry.eventFolded(live.draft);
+      return live.chain;
+    }
     live.scheduled = true;
     live.chain = live.chain
       .then(async () => {
@@ -473,6 +490,7 @@ export class JobRegistry {
 
   #settled(job: StoredJob) {
     const { logger, onSettled } = this.#options;
+    this.#options.telemetry.jobSettled(job);
     const started = job.started_at ? Date.parse(job.started_at) : null;
     logger.info(
       {
@@ -501,6 +519,7 @@ export class JobRegistry {
   #publish(job: StoredJob) {
     try {
       void Promise.resolve(this.#options.bus.publish({ type: 'job', snapshot: publicSnapshot(job) })).catch((error) => this.#internal(error));
+      this.#options.telemetry.eventPublished(job);
     } catch (error) {
       this.#internal(error);
     }

@@ -3,6 +3,7 @@ import { JobEvent, formatEventId, parseEventId } from '@job-status/protocol';
 import type { JobBus } from '../buses/bus.js';
 import { JobStatusError } from '../errors.js';
 import type { JobStore } from '../stores/store.js';
+import type { JobStatusTelemetry } from '../telemetry/telemetry.js';
 import { EventFeed } from './event-feed.js';
 import { encodeFrame } from './frame.js';
 import { SseSession, matchesFilter } from './session.js';
@@ -21,6 +22,8 @@ export interface SseHubOptions<P> {
   canSee: ((principal: P, job: JobSnapshot) => boolean) | undefined;
   /** Reads the current snapshots of the named jobs. */
   snapshots: (jobIds: readonly string[]) => Promise<JobSnapshot[]>;
+  /** Where closed streams (and why) are reported. */
+  telemetry: JobStatusTelemetry;
 }
 
 export interface OpenStreamOptions<P> {
@@ -107,7 +110,7 @@ export class SseHub<P> {
     const epoch = await this.#ready();
     const { maxBufferedBytes } = this.#options;
     const makeSink = options.sink ?? ((gone: () => void) => webStreamSink(maxBufferedBytes, gone));
-    const session = new SseSession<P>(options.principal, callerId, options.filter, maxBufferedBytes, (s) => this.#remove(s), makeSink);
+    const session = new SseSession<P>(options.principal, callerId, options.filter, maxBufferedBytes, (s, reason) => this.#remove(s, reason), makeSink);
     this.#add(session);
     options.signal?.addEventListener('abort', () => session.close('disconnected'), { once: true });
 
@@ -237,8 +240,9 @@ export class SseHub<P> {
     if (!jobs.size && !kinds.size && !targets.size) this.#unfiltered.add(session);
   }
 
-  #remove(session: SseSession<P>) {
+  #remove(session: SseSession<P>, reason: string) {
     if (!this.#sessions.delete(session)) return;
+    this.#options.telemetry.streamClosed(reason);
     const left = (this.#perCaller.get(session.callerId) ?? 1) - 1;
     if (left > 0) this.#perCaller.set(session.callerId, left);
     else this.#perCaller.delete(session.callerId);
