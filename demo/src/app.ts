@@ -13,6 +13,7 @@ import { postgresStore } from '@job-status/hono/postgres';
 import { redisBus } from '@job-status/hono/redis';
 import { loadSecret, sessions } from './auth.js';
 import { defineDemoJobs } from './jobs.js';
+import { prometheusMetrics } from './metrics.js';
 import { pageRoutes } from './pages/routes.js';
 import { DEMO_QUEUE, REPORT_KINDS } from './reports.js';
 import { loadSettings } from './settings.js';
@@ -60,6 +61,7 @@ export function createDemoApp(options: DemoOptions) {
   const auth = sessions(loadSecret(options.dataDir));
   const settings = loadSettings(options.dataDir);
   const { cluster } = options;
+  const metrics = prometheusMetrics();
   const jobs = createJobStatus({
     ...(cluster
       ? {
@@ -69,6 +71,9 @@ export function createDemoApp(options: DemoOptions) {
         }
       : { store: sqliteStore({ path: join(options.dataDir, 'jobs.db') }) }),
     authorize: (c) => auth.authorize(c),
+    // Readiness at /api/admin/jobs/health and metrics at /metrics: for a probe and a scraper on the admin network.
+    health: true,
+    telemetry: metrics.telemetry,
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
@@ -79,6 +84,7 @@ export function createDemoApp(options: DemoOptions) {
   const app = new Hono();
   app.use('*', secureHeaders({ contentSecurityPolicy: CSP, referrerPolicy: 'same-origin' }));
   app.route('/api/admin/jobs', jobs.routes());
+  app.get('/metrics', (c) => metrics.serve(c));
   // The pages' own form posts: same-origin only (the job API checks Origin itself).
   app.use('*', csrf());
   app.use('/assets/elements/*', serveStatic({ root: ELEMENTS, rewriteRequestPath: (path) => path.replace(/^\/assets\/elements/, '') }));
@@ -92,6 +98,7 @@ export function createDemoApp(options: DemoOptions) {
     close: async () => {
       await jobs.close();
       await reports?.close();
+      await metrics.shutdown();
     },
   };
 }

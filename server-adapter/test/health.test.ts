@@ -53,7 +53,7 @@ describe('readiness', () => {
       expect(response.headers.get('cache-control')).toBe('no-store');
       expect(await response.json()).toEqual({ ready: true, store: 'ok', bus: 'connected', queued: 0, running: 0, streams: 0 });
       // The other routes still need a caller.
-      expect((await open.app.request('/jobs/')).status).toBe(401);
+      expect((await open.app.request('/jobs')).status).toBe(401);
     } finally {
       await Promise.all([closed.jobs.close(), open.jobs.close()]);
     }
