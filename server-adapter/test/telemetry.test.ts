@@ -197,6 +197,29 @@ describe('telemetry with the OpenTelemetry SDK', () => {
     });
   });
 
+  describe('when a reader falls behind', () => {
+    it('counts the stream it cuts off', async () => {
+      const release = gate();
+      start({ limits: { maxBufferedBytes: 4096, maxTextLength: 4096 } }).define('chatty', {
+        run: async (ctx) => {
+          await release.promise;
+          for (let i = 0; i < 10; i++) {
+            ctx.phase(`${i} ${'x'.repeat(2000)}`);
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        },
+      });
+      const job = await jobs.enqueue('chatty');
+      // A reader that takes nothing of its stream.
+      const stalled = await app.request(`/jobs/events?job=${job.job_id}`, { headers: asAdmin });
+      expect(jobs.streams).toBe(1);
+      release.open();
+      await expect.poll(() => jobs.streams).toBe(0);
+      expect(valueOf(await sdk.points(), 'job_status.streams.cut')).toBe(1);
+      await stalled.body?.cancel().catch(() => undefined);
+    });
+  });
+
   describe('without a telemetry', () => {
     it('reports nothing to the SDK', async () => {
       jobs = createJobStatus({ authorize: headerAuth, logger: quietLogger() });
