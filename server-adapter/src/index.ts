@@ -8,6 +8,7 @@ import type { JobStatusOptions, Principal } from './options.js';
 import type { JobDefinition } from './registry/definition.js';
 import { JobRegistry } from './registry/registry.js';
 import type { EnqueueOptions } from './registry/registry.js';
+import { openApiDocument } from './routes/openapi.js';
 import { withOperations } from './routes/operations.js';
 import { createRoutes } from './routes/routes.js';
 import type { JobStatusEnv } from './routes/routes.js';
@@ -43,6 +44,11 @@ export interface JobStatus<P extends Principal = Principal> {
    * connected. For a readiness probe; `GET /health` answers it when `health: true`.
    */
   health(): Promise<JobStatusHealth>;
+  /**
+   * The OpenAPI 3.1 document of `routes()` (with each defined kind's input schema), for
+   * API tooling; `GET /openapi.json` answers it when `openapi: true`.
+   */
+  openapi(): Promise<object>;
   /** Resolves once the store is open and jobs left by a dead process are recovered. */
   readonly ready: Promise<void>;
   /** Stops timers, ends streams, waits for running handlers (up to `closeTimeoutMs`), closes the store. */
@@ -125,6 +131,27 @@ export function createJobStatus<P extends Principal = Principal>(options: JobSta
   });
   let routes: Hono<JobStatusEnv<P>> | null = null;
   let closing: Promise<void> | null = null;
+  const routesApp = (): Hono<JobStatusEnv<P>> =>
+    (routes ??= withOperations(
+      createRoutes<P>({
+        registry,
+        hub,
+        epoch,
+        authorize: options.authorize,
+        canSee: options.canSee,
+        limits,
+        heartbeatMs,
+        minPollIntervalS: positive(options.minPollIntervalS, 2, 'minPollIntervalS'),
+        logger,
+        trustedOrigins: options.trustedOrigins,
+      }),
+      {
+        health: options.health ? () => readiness.check() : null,
+        openapi: options.openapi ? () => openApiDocument(routesApp(), registry.kinds()) : null,
+        authorize: options.authorize,
+        telemetry: options.telemetry ?? null,
+      },
+    ));
 
   return {
     define: (kind, definition) => registry.define(kind, definition),
@@ -137,19 +164,8 @@ export function createJobStatus<P extends Principal = Principal>(options: JobSta
       ),
     logs: (jobId, after = 0, limit = limits.maxLogPageSize) => registry.logs(jobId, after, limit),
     cancel: (jobId, by) => registry.cancel(jobId, by),
-    routes: () =>
-      (routes ??= withOperations(createRoutes<P>({
-        registry,
-        hub,
-        epoch,
-        authorize: options.authorize,
-        canSee: options.canSee,
-        limits,
-        heartbeatMs,
-        minPollIntervalS: positive(options.minPollIntervalS, 2, 'minPollIntervalS'),
-        logger,
-        trustedOrigins: options.trustedOrigins,
-      }), { health: options.health ? () => readiness.check() : null, telemetry: options.telemetry ?? null })),
+    routes: routesApp,
+    openapi: () => openApiDocument(routesApp(), registry.kinds()),
     get streams() {
       return hub.size;
     },
@@ -174,6 +190,7 @@ export { publicSnapshot } from './stores/store.js';
 export { silentTelemetry } from './telemetry/telemetry.js';
 export type { SseFrame } from './sse/frame.js';
 export type { JobStatusHealth } from './health.js';
+export type { OpenApiDocument } from './routes/openapi.js';
 export type { JobStatusTelemetry, TelemetrySources, WorkerJob } from './telemetry/telemetry.js';
 export type {
   AuthorizeHook,

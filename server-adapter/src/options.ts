@@ -91,6 +91,11 @@ export interface JobStatusOptions<P extends Principal = Principal> {
    */
   health?: boolean;
   /**
+   * Serve `GET /openapi.json` (relative to the mount): the OpenAPI 3.1 document of these
+   * routes with each kind's input schema, for callers `authorize` accepts. Default false.
+   */
+  openapi?: boolean;
+  /**
    * Where metrics and spans go: `openTelemetry()` from `@job-status/hono/opentelemetry`.
    * Default: nowhere, at no cost.
    */

@@ -21,6 +21,7 @@ import type { JobRegistry } from '../registry/registry.js';
 import type { StandardSchema } from '../registry/definition.js';
 import type { SseHub } from '../sse/hub.js';
 import { nodeResponseSink } from '../sse/sink.js';
+import { routeDocs } from './contract.js';
 import type { SseSink } from '../sse/sink.js';
 import type { ListQuery } from '../stores/store.js';
 import {
@@ -111,6 +112,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
 
   app.post(
     '/',
+    routeDocs.create,
     bodyLimit({
       maxSize: limits.maxBodyBytes,
       onError: (c) => c.json({ error: { code: 'payload_too_large', message: `body: at most ${limits.maxBodyBytes} bytes are accepted` } }, 413),
@@ -147,7 +149,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     },
   );
 
-  app.get('/', async (c) => {
+  app.get('/', routeDocs.list, async (c) => {
     const principal = c.get('jobStatusPrincipal');
     const ids = listParam(c.req.queries('ids'));
     pollHeaders(c);
@@ -170,7 +172,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     return c.json(await registry.listVisible(query, (job) => visible(principal, job)));
   });
 
-  app.get('/kinds', (c) =>
+  app.get('/kinds', routeDocs.kinds, (c) =>
     c.json({
       kinds: registry.kinds().map(([kind, definition]) => ({
         kind,
@@ -180,7 +182,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     }),
   );
 
-  app.get('/events', async (c) => {
+  app.get('/events', routeDocs.events, async (c) => {
     const principal = c.get('jobStatusPrincipal');
     const filters = (field: string) => {
       const values = listParam(c.req.queries(field));
@@ -221,7 +223,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     return new Response((session.sink as SseSink & { readable: ReadableStream<Uint8Array> }).readable, { headers });
   });
 
-  app.get('/:id', async (c) => {
+  app.get('/:id', routeDocs.get, async (c) => {
     const job = await visibleJob(c);
     const etag = `"${await deps.epoch}-${job.seq}"`;
     pollHeaders(c);
@@ -230,7 +232,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     return c.json(job);
   });
 
-  app.get('/:id/logs', async (c) => {
+  app.get('/:id/logs', routeDocs.logs, async (c) => {
     const job = await visibleJob(c);
     const after = integerParam(c.req.query('after'), 'after', 0, Number.MAX_SAFE_INTEGER, 0);
     const limit = integerParam(c.req.query('limit'), 'limit', 1, limits.maxLogPageSize, 200);
@@ -239,7 +241,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     return c.json({ lines, next_after: lines.at(-1)?.seq ?? after });
   });
 
-  app.post('/:id/cancel', async (c) => {
+  app.post('/:id/cancel', routeDocs.cancel, async (c) => {
     const job = await visibleJob(c);
     return c.json(await registry.cancel(job.job_id, actorOf(c.get('jobStatusPrincipal'))), 202);
   });
@@ -252,7 +254,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
 }
 
 /** JSON Schema of a kind's input for the catalogue; null when it has none or it cannot be expressed. */
-function jsonSchemaOf(schema: StandardSchema | undefined): unknown {
+export function jsonSchemaOf(schema: StandardSchema | undefined): unknown {
   if (!schema || !('_zod' in schema)) return null;
   try {
     return toJSONSchema(schema as never, { io: 'input', unrepresentable: 'any' });
