@@ -150,6 +150,21 @@ function store(part) {
   ].join('\n');
 }
 
+function telemetry(part) {
+  if (part.error) return `Error: ${part.error}`;
+  const { summary, plan } = part;
+  const base = summary.none.cpu_us_per_job;
+  const names = { none: 'no telemetry (baseline)', api: 'openTelemetry(), no SDK registered', sdk: 'openTelemetry() with the metrics and trace SDKs' };
+  return [
+    `${num(plan.jobs)} jobs per round through \`POST /\` (three phases and progress each, memory store, ${plan.parallel} busy at once), ${plan.rounds} rounds per variant, taking turns. CPU time of the server process per job (median of the rounds); jobs/s depends on what else the machine runs. Noise: the no-telemetry rounds spread ±${num((part.noise / 2) * 100, 1)} % around their median.`,
+    '',
+    table(
+      ['variant', 'CPU µs per job', 'ratio to baseline', 'min – max µs', 'jobs/s'],
+      Object.entries(summary).map(([variant, s]) => [names[variant] ?? variant, num(s.cpu_us_per_job), ratio(s.cpu_us_per_job / base), `${num(s.cpu_min)} – ${num(s.cpu_max)}`, num(s.jobs_per_s)]),
+    ),
+  ].join('\n');
+}
+
 export function renderReport(results) {
   const { parts } = results;
   const sections = [machine(results.meta), '', '### Targets', '', targets(results.targets)];
@@ -162,5 +177,6 @@ export function renderReport(results) {
   add('browser', '3–4. Browser: click to tile, emit to DOM, many tiles', browser);
   add('size', '5. Size', size);
   add('store', '6. Store', store);
+  add('telemetry', '7. Telemetry cost', telemetry);
   return sections.join('\n');
 }

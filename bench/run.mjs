@@ -4,7 +4,7 @@
  *
  *   npm run bench                  the full run (about 15 minutes)
  *   npm run bench -- --quick       smaller sizes, about a minute; what CI runs
- *   npm run bench -- --only=fanout,polling,browser,size,store
+ *   npm run bench -- --only=fanout,polling,browser,size,store,telemetry
  *   npm run bench -- --markdown    prints the tables of the last bench/results.json, runs nothing
  *
  * The exit code is non-zero only when a part fails with an error; a missed target, a
@@ -20,10 +20,11 @@ import { runPolling } from './polling/run.mjs';
 import { renderReport } from './report.mjs';
 import { runSize } from './size/run.mjs';
 import { runStore } from './store/run.mjs';
+import { runTelemetry } from './telemetry/run.mjs';
 import { evaluateTargets } from './targets.mjs';
 
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
-const PARTS = { size: runSize, store: runStore, polling: runPolling, fanout: runFanout, browser: runBrowser };
+const PARTS = { size: runSize, store: runStore, polling: runPolling, fanout: runFanout, browser: runBrowser, telemetry: runTelemetry };
 
 const args = process.argv.slice(2);
 const unknown = args.filter((a) => !['--quick', '--markdown'].includes(a) && !a.startsWith('--only='));

@@ -14,6 +14,7 @@ import { redisBus } from '@job-status/hono/redis';
 import { sessions } from './auth.js';
 import { ensureDataDir } from './data-dir.js';
 import { defineDemoJobs } from './jobs.js';
+import { prometheusMetrics } from './metrics.js';
 import { pageRoutes } from './pages/routes.js';
 import { DEMO_QUEUE, REPORT_KINDS } from './reports.js';
 import { SessionStore } from './session-store.js';
@@ -76,6 +77,7 @@ export function createDemoApp(options: DemoOptions) {
   const auth = sessions(sessionStore);
   const settings = loadSettings(options.dataDir);
   const { cluster } = options;
+  const metrics = prometheusMetrics();
   const jobs = createJobStatus({
     ...(cluster
       ? {
@@ -85,6 +87,9 @@ export function createDemoApp(options: DemoOptions) {
         }
       : { store: sqliteStore({ path: join(options.dataDir, 'jobs.db') }) }),
     authorize: (c) => auth.authorize(c),
+    // Readiness at /api/admin/jobs/health and metrics at /metrics: for a probe and a scraper on the admin network.
+    health: true,
+    telemetry: metrics.telemetry,
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
@@ -106,6 +111,7 @@ export function createDemoApp(options: DemoOptions) {
     }),
   );
   app.route('/api/admin/jobs', jobs.routes());
+  app.get('/metrics', (c) => metrics.serve(c));
   // The pages' own form posts: same-origin only (the job API checks Origin itself).
   app.use('*', csrf());
   app.use('/assets/elements/*', serveStatic({ root: ELEMENTS, rewriteRequestPath: (path) => path.replace(/^\/assets\/elements/, '') }));
@@ -120,6 +126,7 @@ export function createDemoApp(options: DemoOptions) {
       await jobs.close();
       await reports?.close();
       sessionStore.close();
+      await metrics.shutdown();
     },
   };
 }

@@ -1,6 +1,8 @@
 import type { Env, Hono } from 'hono';
 import type { JobListResponse, JobLogLine, JobSnapshot } from '@job-status/protocol';
 import { memoryBus } from './buses/memory-bus.js';
+import { ReadinessCheck } from './health.js';
+import type { JobStatusHealth } from './health.js';
 import { DEFAULT_LIMITS, jsonLineLogger } from './options.js';
 import type { JobStatusOptions, Principal } from './options.js';
 import type { JobDefinition } from './registry/definition.js';
@@ -8,12 +10,19 @@ import { exponentialBackoff } from './registry/backoff.js';
 import { JobRegistry } from './registry/registry.js';
 import { StoreHealth } from './registry/store-health.js';
 import type { EnqueueOptions } from './registry/registry.js';
+import { openApiDocument } from './routes/openapi.js';
+import { withOperations } from './routes/operations.js';
 import { createRoutes } from './routes/routes.js';
 import type { JobStatusEnv } from './routes/routes.js';
 import { cursorParam, sortParam } from './routes/validate.js';
 import { SseHub } from './sse/hub.js';
 import { memoryStore } from './stores/memory-store.js';
 import type { ListQuery } from './stores/store.js';
+import { measuredStore } from './telemetry/measured-store.js';
+import { silentTelemetry } from './telemetry/telemetry.js';
+
+/** How long the readiness probe's store write may take: under the 1 s a Kubernetes probe waits by default. */
+const HEALTH_TIMEOUT_MS = 800;
 
 /** What {@link createJobStatus} returns. */
 export interface JobStatus<P extends Principal = Principal> {
@@ -32,6 +41,16 @@ export interface JobStatus<P extends Principal = Principal> {
   routes(): Hono<JobStatusEnv<P>>;
   /** Open streams on this process. */
   readonly streams: number;
+  /**
+   * Whether this instance can take jobs: the store is open and takes a write, the bus is
+   * connected. For a readiness probe; `GET /health` answers it when `health: true`.
+   */
+  health(): Promise<JobStatusHealth>;
+  /**
+   * The OpenAPI 3.1 document of `routes()` (with each defined kind's input schema), for
+   * API tooling; `GET /openapi.json` answers it when `openapi: true`.
+   */
+  openapi(): Promise<object>;
   /**
    * Resolves once the store is open and jobs left by a dead process are recovered. A store
    * that does not open is retried with backoff (routes answer 503 meanwhile); this rejects
@@ -78,7 +97,8 @@ export function createJobStatus<P extends Principal = Principal, E extends Env =
   if (typeof instanceId !== 'string' || !instanceId || instanceId.length > 200) {
     throw new TypeError('job-status: instanceId must be text of 1 to 200 characters, unique among the processes that share a store');
   }
-  const store = options.store ?? memoryStore();
+  const telemetry = options.telemetry ?? silentTelemetry;
+  const store = options.telemetry ? measuredStore(options.store ?? memoryStore(), telemetry) : (options.store ?? memoryStore());
   const bus = options.bus ?? memoryBus();
   const retryMs = positive(options.storeRetry?.initialMs, 500, 'storeRetry.initialMs');
   const backoff = exponentialBackoff({ initialMs: retryMs, maxMs: positive(options.storeRetry?.maxMs, 30_000, 'storeRetry.maxMs') });
@@ -101,9 +121,13 @@ export function createJobStatus<P extends Principal = Principal, E extends Env =
     maxQueuedPerKind: limits.maxQueuedPerKind,
     maxQueuedJobs: limits.maxQueuedJobs,
     maxPendingLogLines: limits.maxPendingLogLines,
+    telemetry,
   });
   const epoch = registry.ready.then((opened) => opened.epoch);
   epoch.catch(() => undefined);
+  // An app that never awaits `ready` must not be taken down when the store cannot open (it is logged).
+  const ready = epoch.then(() => undefined);
+  ready.catch(() => undefined);
   const hub = new SseHub<P>({
     store,
     bus,
@@ -116,12 +140,43 @@ export function createJobStatus<P extends Principal = Principal, E extends Env =
     snapshots: (ids) => registry.getMany(ids),
     logs: (jobId, after, limit) => store.readLogs(jobId, after, limit),
     internal: (error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'job-status: a stream could not read the store'),
+    telemetry,
   });
-  const ready = epoch.then(() => undefined);
-  // Rejects only when closed before the store opened; never an unhandled rejection.
-  ready.catch(() => undefined);
+  telemetry.observe({ load: () => registry.load(), streams: () => hub.size });
+  const readiness = new ReadinessCheck({
+    store,
+    bus,
+    opened: registry.ready,
+    instanceId,
+    load: () => registry.load().values(),
+    streams: () => hub.size,
+    logger,
+    timeoutMs: HEALTH_TIMEOUT_MS,
+  });
   let routes: Hono<JobStatusEnv<P>> | null = null;
   let closing: Promise<void> | null = null;
+  const routesApp = (): Hono<JobStatusEnv<P>> =>
+    (routes ??= withOperations(
+      createRoutes<P>({
+        registry,
+        health,
+        hub,
+        epoch,
+        authorize: options.authorize,
+        canSee: options.canSee,
+        limits,
+        heartbeatMs,
+        minPollIntervalS: positive(options.minPollIntervalS, 2, 'minPollIntervalS'),
+        logger,
+        trustedOrigins: options.trustedOrigins,
+      }),
+      {
+        health: options.health ? () => readiness.check() : null,
+        openapi: options.openapi ? () => openApiDocument(routesApp(), registry.kinds()) : null,
+        authorize: options.authorize,
+        telemetry: options.telemetry ?? null,
+      },
+    ));
 
   return {
     define: (kind, definition) => registry.define(kind, definition),
@@ -134,29 +189,19 @@ export function createJobStatus<P extends Principal = Principal, E extends Env =
       ),
     logs: (jobId, after = 0, limit = limits.maxLogPageSize) => registry.logs(jobId, after, limit),
     cancel: (jobId, by) => registry.cancel(jobId, by),
-    routes: () =>
-      (routes ??= createRoutes<P>({
-        registry,
-        health,
-        hub,
-        epoch,
-        authorize: options.authorize,
-        canSee: options.canSee,
-        limits,
-        heartbeatMs,
-        minPollIntervalS: positive(options.minPollIntervalS, 2, 'minPollIntervalS'),
-        logger,
-        trustedOrigins: options.trustedOrigins,
-      })),
+    routes: routesApp,
+    openapi: () => openApiDocument(routesApp(), registry.kinds()),
     get streams() {
       return hub.size;
     },
+    health: () => readiness.check(),
     ready,
     close: () =>
       (closing ??= (async () => {
         hub.close();
         await registry.close();
         await bus.close();
+        telemetry.close();
       })()),
   };
 }
@@ -167,7 +212,11 @@ export { JobStatusError, JobFailure } from './errors.js';
 export { DEFAULT_LIMITS } from './options.js';
 export { encodeFrame, encodeComment } from './sse/frame.js';
 export { publicSnapshot } from './stores/store.js';
+export { silentTelemetry } from './telemetry/telemetry.js';
 export type { SseFrame } from './sse/frame.js';
+export type { JobStatusHealth } from './health.js';
+export type { OpenApiDocument } from './routes/openapi.js';
+export type { JobStatusTelemetry, TelemetrySources, WorkerJob } from './telemetry/telemetry.js';
 export type {
   AuthorizeHook,
   JobStatusLimits,

@@ -4,6 +4,7 @@ import type { JobBus } from './buses/bus.js';
 import type { BackoffOptions } from './registry/backoff.js';
 import type { TrustedOrigins } from './routes/origin.js';
 import type { JobStore } from './stores/store.js';
+import type { JobStatusTelemetry } from './telemetry/telemetry.js';
 
 /** Who is calling. `id` keys the per-caller stream limit and idempotency keys. */
 export interface Principal {
@@ -114,6 +115,22 @@ export interface JobStatusOptions<P extends Principal = Principal, E extends Env
    * not open, `POST /` answers 503 with `Retry-After`.
    */
   storeRetry?: BackoffOptions;
+  /**
+   * Serve `GET /health` (relative to the mount) without `authorize`: 200 or 503 with
+   * `jobs.health()`, for a readiness probe. Protect or expose the path with the app's own
+   * middleware. Default false.
+   */
+  health?: boolean;
+  /**
+   * Serve `GET /openapi.json` (relative to the mount): the OpenAPI 3.1 document of these
+   * routes with each kind's input schema, for callers `authorize` accepts. Default false.
+   */
+  openapi?: boolean;
+  /**
+   * Where metrics and spans go: `openTelemetry()` from `@job-status/hono/opentelemetry`.
+   * Default: nowhere, at no cost.
+   */
+  telemetry?: JobStatusTelemetry;
 }
 
 export const DEFAULT_LIMITS: Readonly<JobStatusLimits> = Object.freeze({

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createParser } from 'eventsource-parser';
 import type { JobSnapshot } from '@job-status/protocol';
-import { memoryBus, memoryStore } from '@job-status/hono';
+import { memoryBus, memoryStore, silentTelemetry } from '@job-status/hono';
 import { SseHub } from '../src/sse/hub.js';
 import type { SseSink } from '../src/sse/sink.js';
 import { jobFixture } from './store-suite.js';
@@ -101,6 +101,7 @@ async function hubWithLog(events: number, limits: { maxReplayBytes: number; maxB
     internal: (error) => {
       throw error;
     },
+    telemetry: silentTelemetry,
   });
   hubs.push(hub);
   return { hub, epoch, saved, store, bus };

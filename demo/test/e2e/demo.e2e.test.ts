@@ -68,6 +68,26 @@ describe('demo, end to end in Chromium', () => {
     await page.close();
   });
 
+  it('counts a push in the Prometheus metrics, and reports itself ready', async () => {
+    const { page } = await adminPage('/admin/sync-control');
+    await page.locator('job-trigger[kind="sync.push"][target="peer-c"] button').click();
+    expect(await settledState(page, '#push-peer-c')).toBe('success');
+    await page.close();
+    // As Prometheus scrapes it: no session, plain text.
+    const scrape = await fetch(`${demo.server.url}/metrics`);
+    expect(scrape.status).toBe(200);
+    expect(scrape.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await scrape.text();
+    const sample = (name: string, labels: string) => text.split('\n').find((line) => line.startsWith(`${name}{`) && line.includes(labels));
+    expect(sample('job_status_jobs_enqueued_total', 'job_status_kind="sync.push"')).toMatch(/ [1-9]\d*$/);
+    expect(sample('job_status_jobs_settled_total', 'job_status_state="success"')).toMatch(/ [1-9]\d*$/);
+    expect(sample('job_status_job_duration_count', 'job_status_kind="sync.push"')).toMatch(/ [1-9]\d*$/);
+    expect(text).toMatch(/^job_status_streams_open(\{[^}]*\})? \d+$/m);
+    const health = await fetch(`${demo.server.url}/api/admin/jobs/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ ready: true, store: 'ok', bus: 'connected' });
+  });
+
   it('keeps the button disabled while the job is busy, and enables it after', async () => {
     const { page } = await adminPage('/admin/sync-control');
     const button = page.locator('job-trigger[kind="sync.push"][target="peer-b"] button');

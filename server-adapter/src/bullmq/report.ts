@@ -23,6 +23,8 @@ export interface JobData {
   target: string | null;
   actor: string | null;
   input: unknown;
+  /** The trace context of the job's span (W3C `traceparent`), when the app reports telemetry. */
+  trace?: Record<string, string>;
 }
 
 export interface WorkerReport {

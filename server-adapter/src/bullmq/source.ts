@@ -2,6 +2,7 @@ import { Queue, QueueEvents, QueueEventsProducer } from 'bullmq';
 import type { JobsOptions } from 'bullmq';
 import { jsonLineLogger } from '../options.js';
 import type { JobStatusLogger } from '../options.js';
+import type { JobStatusTelemetry } from '../telemetry/telemetry.js';
 import type { JobContext, JobDefinition, JobOutcome } from '../registry/definition.js';
 import { connectionOptions, queueName } from './connection.js';
 import type { RedisConnection } from './connection.js';
@@ -47,6 +48,11 @@ export interface BullmqSourceOptions {
   reconcileMs?: number;
   /** Where connection errors go. Default: JSON lines. */
   logger?: JobStatusLogger;
+  /**
+   * The job service's telemetry (the same object): each job carries its span's trace
+   * context to the worker, whose span continues the trace.
+   */
+  telemetry?: JobStatusTelemetry;
 }
 
 /** What `bullmqSource` returns. */
@@ -165,7 +171,7 @@ export function bullmqSource(options: BullmqSourceOptions): BullmqSource {
       if (!resumed) ctx.phase('Waiting for a worker');
       const existing = resumed ? await queue.getJob(ctx.jobId) : undefined;
       // With an id BullMQ already has, `add` adds nothing: a job is never queued twice.
-      if (!existing) await queue.add(ctx.kind, dataOf(ctx, input), { ...jobOptionsOf(ctx.kind), jobId: ctx.jobId });
+      if (!existing) await queue.add(ctx.kind, dataOf(ctx, input, options.telemetry?.carrier(ctx.jobId)), { ...jobOptionsOf(ctx.kind), jobId: ctx.jobId });
       // Whatever happened before the events were routed here is read from the job itself.
       void follower.reconcile();
       return await follower.done;
@@ -195,6 +201,7 @@ export function bullmqSource(options: BullmqSourceOptions): BullmqSource {
   };
 }
 
-function dataOf(ctx: JobContext, input: unknown): JobData {
-  return { job_id: ctx.jobId, kind: ctx.kind, target: ctx.target, actor: ctx.actor, input: input ?? null };
+function dataOf(ctx: JobContext, input: unknown, trace: Record<string, string> | undefined): JobData {
+  const data: JobData = { job_id: ctx.jobId, kind: ctx.kind, target: ctx.target, actor: ctx.actor, input: input ?? null };
+  return trace && Object.keys(trace).length ? { ...data, trace } : data;
 }

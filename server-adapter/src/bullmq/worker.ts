@@ -6,6 +6,8 @@ import { jsonLineLogger } from '../options.js';
 import type { JobStatusLogger } from '../options.js';
 import { normalizeProgress } from '../registry/context.js';
 import type { JobContext, JobOutcome } from '../registry/definition.js';
+import { silentTelemetry } from '../telemetry/telemetry.js';
+import type { JobStatusTelemetry } from '../telemetry/telemetry.js';
 import { connectionOptions, queueName } from './connection.js';
 import type { RedisConnection } from './connection.js';
 import { failureOf } from '../registry/failure.js';
@@ -32,6 +34,8 @@ export interface CreateWorkerOptions {
   workerOptions?: Omit<WorkerOptions, 'connection' | 'concurrency' | 'prefix' | 'autorun'>;
   /** Where failures to report progress go. Default: JSON lines. */
   logger?: JobStatusLogger;
+  /** `openTelemetry()`: each attempt is a span that continues the trace of the job's span in the app. */
+  telemetry?: JobStatusTelemetry;
 }
 
 /** A running worker. */
@@ -79,12 +83,13 @@ export function createWorker(options: CreateWorkerOptions): JobStatusWorker {
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new TypeError('job-status: createWorker `concurrency` must be a whole number from 1');
   const prefix = options.prefix ?? 'bull';
   const logger = options.logger ?? jsonLineLogger;
+  const telemetry = options.telemetry ?? silentTelemetry;
 
   // Log counts of earlier attempts come from the queue.
   const logs = new Queue(queue, { connection, prefix });
   const worker = new Worker<JobData, WorkerResult>(
     queue,
-    (job, _token, signal) => runJob(job, signal, options.kinds, logs, logger),
+    (job, _token, signal) => telemetry.workerRun(job.data.trace, { ...job.data, attempt: job.attemptsMade + 1 }, () => runJob(job, signal, options.kinds, logs, logger)),
     { ...options.workerOptions, connection, prefix, concurrency },
   );
   const cancels = new QueueEvents(queue, { connection, prefix });

@@ -23,4 +23,9 @@ export interface JobBus {
   /** Returns the function that unsubscribes. */
   subscribe(listener: (message: BusMessage) => void): () => void;
   close(): Promise<void>;
+  /**
+   * Whether messages published now reach the other processes; readiness reports it. A bus
+   * without this field (in one process) is always connected.
+   */
+  readonly connected?: boolean;
 }

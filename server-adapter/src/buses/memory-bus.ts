@@ -7,6 +7,7 @@ import type { BusMessage, JobBus } from './bus.js';
 export function memoryBus(): JobBus {
   const listeners = new Set<(message: BusMessage) => void>();
   return {
+    connected: true,
     publish(message) {
       for (const listener of listeners) listener(message);
     },

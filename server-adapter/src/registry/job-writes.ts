@@ -20,6 +20,8 @@ export interface JobWritesOptions {
   saved(job: StoredJob): void;
   /** A log line reached the store: publish it. */
   appended(line: JobLogLine): void;
+  /** A change folded into a save that was still waiting (it will not be an event of its own). */
+  folded(draft: StoredJob): void;
   /** The store refuses this process's writes for the job (another process took it over). */
   refused(error: JobStatusError): void;
 }
@@ -71,6 +73,7 @@ export class JobWrites {
     if (last?.type === 'save' && !last.busy && last.draft.state === this.draft.state) {
       last.draft = this.draft;
       last.durable ||= durable;
+      this.#options.folded(this.draft);
       return last.done;
     }
     let settle!: () => void;

@@ -8,6 +8,7 @@ import { SORT_COLUMNS, encodeCursor } from '../stores/cursor.js';
 import type { JobStore, ListQuery, StoredJob } from '../stores/store.js';
 import { QueueBounds } from './admission.js';
 import type { Backoff } from './backoff.js';
+import type { JobStatusTelemetry } from '../telemetry/telemetry.js';
 import { createContext } from './context.js';
 import { labelOf } from './definition.js';
 import type { JobContext, JobDefinition, JobOutcome } from './definition.js';
@@ -57,6 +58,8 @@ export interface RegistryOptions {
   maxQueuedJobs: number;
   /** Log lines of one job that may wait while the store cannot write. */
   maxPendingLogLines: number;
+  /** Where enqueues, starts, phases, settles and events are reported. */
+  telemetry: JobStatusTelemetry;
 }
 
 /**
@@ -268,6 +271,13 @@ export class JobRegistry {
     this.#kinds.set(kind, definition);
   }
 
+  /** Jobs of each kind that wait for a slot and that run in this process now (readiness and metrics read it). */
+  load(): Map<string, { queued: number; running: number }> {
+    const load = new Map<string, { queued: number; running: number }>();
+    for (const kind of this.#kinds.keys()) load.set(kind, { queued: this.#queues.get(kind)?.length ?? 0, running: this.#running.get(kind) ?? 0 });
+    return load;
+  }
+
   /** The defined kinds, in definition order. */
   kinds(): Array<[string, JobDefinition<any>]> {
     return [...this.#kinds];
@@ -334,6 +344,7 @@ export class JobRegistry {
     live.queued = true;
     this.#live.set(saved.job_id, live);
     this.#publish(saved);
+    this.#options.telemetry.jobEnqueued(saved);
     let queue = this.#queues.get(kind);
     if (!queue) this.#queues.set(kind, (queue = []));
     queue.push(saved.job_id);
@@ -371,6 +382,7 @@ export class JobRegistry {
         saved: (job) => this.#publish(job),
         // Announced only once stored: a stream that misses it on the bus reads it from the store.
         appended: (line) => this.#announce({ type: 'log', job_id: saved.job_id, lines: [line], last_seq: line.seq }),
+        folded: (draft) => this.#options.telemetry.eventFolded(draft),
         refused: (error) => this.#lost(live, error),
       }),
       queued: false,
@@ -411,8 +423,11 @@ export class JobRegistry {
     // An adopted job keeps the time it first started.
     const startedAt = live.writes.draft.started_at ?? new Date().toISOString();
     void live.writes.update({ state: 'running', started_at: startedAt }, true);
+    this.#options.telemetry.jobStarted(live.writes.draft);
     try {
-      const outcome = (await handler(createContext(live.writes.draft, controller.signal, this.#contextSink(live)), live.writes.draft.input)) as JobOutcome | void;
+      const outcome = (await this.#options.telemetry.runJob(live.writes.draft.job_id, () =>
+        handler(createContext(live.writes.draft, controller.signal, this.#contextSink(live)), live.writes.draft.input),
+      )) as JobOutcome | void;
       const warning = live.warnings.at(-1);
       await this.#finish(live, warning === undefined ? 'success' : 'warning', {
         message: outcome?.message ?? warning ?? null,
@@ -433,7 +448,9 @@ export class JobRegistry {
   #contextSink(live: LiveJob) {
     return {
       update: (patch: Partial<StoredJob>) => {
-        if (!live.finished) void live.writes.update(patch, false);
+        if (live.finished) return;
+        void live.writes.update(patch, false);
+        this.#options.telemetry.jobChanged(live.writes.draft, patch);
       },
       log: (level: LogLevel, message: string) => {
         if (live.finished) return;
@@ -504,6 +521,7 @@ export class JobRegistry {
   #settled(job: StoredJob) {
     const { logger, onSettled } = this.#options;
     if (job.state === 'success') this.#typical.refresh(job.kind, job.target);
+    this.#options.telemetry.jobSettled(job);
     const started = job.started_at ? Date.parse(job.started_at) : null;
     logger.info(
       {
@@ -531,6 +549,7 @@ export class JobRegistry {
 
   #publish(job: StoredJob) {
     this.#announce({ type: 'job', snapshot: this.#outward(job) });
+    this.#options.telemetry.eventPublished(job);
   }
 
   #announce(message: BusMessage) {

@@ -24,6 +24,7 @@ import type { StoreHealth } from '../registry/store-health.js';
 import type { StandardSchema } from '../registry/definition.js';
 import type { SseHub } from '../sse/hub.js';
 import { nodeResponseSink } from '../sse/sink.js';
+import { routeDocs } from './contract.js';
 import type { SseSink } from '../sse/sink.js';
 import type { ListQuery } from '../stores/store.js';
 import {
@@ -124,6 +125,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
 
   app.post(
     '/',
+    routeDocs.create,
     bodyLimit({
       maxSize: limits.maxBodyBytes,
       onError: (c) => {
@@ -165,7 +167,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     },
   );
 
-  app.get('/', async (c) => {
+  app.get('/', routeDocs.list, async (c) => {
     const principal = c.get('jobStatusPrincipal');
     const ids = listParam(c.req.queries('ids'));
     pollHeaders(c);
@@ -188,7 +190,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     return c.json(await registry.listVisible(query, (job) => visible(principal, job)));
   });
 
-  app.get('/kinds', (c) =>
+  app.get('/kinds', routeDocs.kinds, (c) =>
     c.json({
       kinds: registry.kinds().map(([kind, definition]) => ({
         kind,
@@ -198,7 +200,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     }),
   );
 
-  app.get('/events', async (c) => {
+  app.get('/events', routeDocs.events, async (c) => {
     const principal = c.get('jobStatusPrincipal');
     const filters = (field: string) => {
       const values = listParam(c.req.queries(field));
@@ -248,7 +250,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     return new Response((session.sink as SseSink & { readable: ReadableStream<Uint8Array> }).readable, { headers });
   });
 
-  app.get('/:id', async (c) => {
+  app.get('/:id', routeDocs.get, async (c) => {
     const job = await visibleJob(c);
     const etag = `"${await deps.epoch}-${job.seq}"`;
     pollHeaders(c);
@@ -257,7 +259,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     return c.json(job);
   });
 
-  app.get('/:id/logs', async (c) => {
+  app.get('/:id/logs', routeDocs.logs, async (c) => {
     const job = await visibleJob(c);
     const after = integerParam(c.req.query('after'), 'after', 0, Number.MAX_SAFE_INTEGER, 0);
     const limit = integerParam(c.req.query('limit'), 'limit', 1, limits.maxLogPageSize, 200);
@@ -266,7 +268,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     return c.json({ lines, next_after: lines.at(-1)?.seq ?? after });
   });
 
-  app.post('/:id/cancel', async (c) => {
+  app.post('/:id/cancel', routeDocs.cancel, async (c) => {
     const job = await visibleJob(c);
     return c.json(await registry.cancel(job.job_id, actorOf(c.get('jobStatusPrincipal'))), 202);
   });
@@ -279,7 +281,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
 }
 
 /** JSON Schema of a kind's input for the catalogue; null when it has none or it cannot be expressed. */
-function jsonSchemaOf(schema: StandardSchema | undefined): unknown {
+export function jsonSchemaOf(schema: StandardSchema | undefined): unknown {
   if (!schema || !('_zod' in schema)) return null;
   try {
     return toJSONSchema(schema as never, { io: 'input', unrepresentable: 'any' });

@@ -1,26 +1,23 @@
 import type { JobState, ListSort } from '@job-status/protocol';
-import { LIST_SORTS, isJobState } from '@job-status/protocol';
+import { LIST_SORTS } from '@job-status/protocol';
 import { JobStatusError } from '../errors.js';
 import { decodeCursor } from '../stores/cursor.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Names of kinds and targets: printable, no control characters, bounded. */
-const NAME_MAX = 200;
+import { JobIdSchema, JobStateSchema, ListSortSchema, NAME_MAX, NameSchema } from './schemas.js';
 
 export const badRequest = (code: string, message: string) => new JobStatusError(400, code, message);
 
 /** A job id from a path or a list; 400 naming `field` when it is not a UUID. */
 export function jobId(value: string, field: string): string {
-  if (!UUID.test(value)) throw badRequest('invalid_id', `${field}: expected a job id (UUID), got ${preview(value)}`);
+  if (!JobIdSchema.safeParse(value).success) throw badRequest('invalid_id', `${field}: expected a job id (UUID), got ${preview(value)}`);
   return value.toLowerCase();
 }
 
 /** A kind or target name; 400 naming `field` when empty, too long or with control characters. */
 export function name(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !value.length || value.length > NAME_MAX || /[\u0000-\u001f\u007f]/.test(value)) {
+  if (!NameSchema.safeParse(value).success) {
     throw badRequest('invalid_' + field.replace(/\W.*/, ''), `${field}: expected text of 1 to ${NAME_MAX} printable characters`);
   }
-  return value;
+  return value as string;
 }
 
 /** Values of a query parameter that may repeat and may hold comma-separated lists. */
@@ -36,7 +33,7 @@ export function logParams(values: string[]): Map<string, number> {
   const logs = new Map<string, number>();
   for (const value of values) {
     const match = /^([^:]*)(?::(\d{1,15}))?$/.exec(value);
-    if (!match || !UUID.test(match[1]!)) {
+    if (!match || !JobIdSchema.safeParse(match[1]).success) {
       throw badRequest('invalid_log', `log: expected <job id> or <job id>:<last line seq>, got ${preview(value)}`);
     }
     const id = match[1]!.toLowerCase();
@@ -56,14 +53,14 @@ export function integerParam(value: string | undefined, field: string, min: numb
 
 export function statesParam(values: string[]): JobState[] {
   for (const state of values) {
-    if (!isJobState(state)) throw badRequest('invalid_state', `state: expected queued, running, success, warning, failed or canceled, got ${preview(state)}`);
+    if (!JobStateSchema.safeParse(state).success) throw badRequest('invalid_state', `state: expected queued, running, success, warning, failed or canceled, got ${preview(state)}`);
   }
   return values as JobState[];
 }
 
 export function sortParam(value: string | undefined): ListSort {
   if (value === undefined || value === '') return 'created_desc';
-  if (!(LIST_SORTS as readonly string[]).includes(value)) {
+  if (!ListSortSchema.safeParse(value).success) {
     throw badRequest('invalid_sort', `sort: expected one of ${LIST_SORTS.join(', ')}, got ${preview(value)}`);
   }
   return value as ListSort;

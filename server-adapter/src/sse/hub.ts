@@ -4,6 +4,7 @@ import type { JobBus } from '../buses/bus.js';
 import { JobStatusError } from '../errors.js';
 import { publicSnapshot } from '../stores/store.js';
 import type { JobStore, StoredJob } from '../stores/store.js';
+import type { JobStatusTelemetry } from '../telemetry/telemetry.js';
 import { EventFeed } from './event-feed.js';
 import { encodeFrame } from './frame.js';
 import { LogFollowers } from './log-followers.js';
@@ -30,6 +31,8 @@ export interface SseHubOptions<P> {
   logs: (jobId: string, after: number, limit: number) => Promise<JobLogLine[]>;
   /** Where a failed read of the store is reported. */
   internal: (error: unknown) => void;
+  /** Where closed streams (and why) are reported. */
+  telemetry: JobStatusTelemetry;
 }
 
 export interface OpenStreamOptions<P> {
@@ -136,7 +139,7 @@ export class SseHub<P> {
     const epoch = await this.#ready();
     const { maxBufferedBytes } = this.#options;
     const makeSink = options.sink ?? ((gone: () => void) => webStreamSink(maxBufferedBytes, gone));
-    const session = new SseSession<P>(options.principal, callerId, options.filter, maxBufferedBytes, (s) => this.#remove(s), makeSink);
+    const session = new SseSession<P>(options.principal, callerId, options.filter, maxBufferedBytes, (s, reason) => this.#remove(s, reason), makeSink);
     this.#add(session);
     options.signal?.addEventListener('abort', () => session.close('disconnected'), { once: true });
 
@@ -312,8 +315,9 @@ export class SseHub<P> {
     if (!jobs.size && !kinds.size && !targets.size && !states.size) this.#unfiltered.add(session);
   }
 
-  #remove(session: SseSession<P>) {
+  #remove(session: SseSession<P>, reason: string) {
     if (!this.#sessions.delete(session)) return;
+    this.#options.telemetry.streamClosed(reason);
     const left = (this.#perCaller.get(session.callerId) ?? 1) - 1;
     if (left > 0) this.#perCaller.set(session.callerId, left);
     else this.#perCaller.delete(session.callerId);
