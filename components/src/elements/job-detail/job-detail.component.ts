@@ -123,7 +123,7 @@ export class JobDetailElement extends ClientElement {
     this.#tail.follow(client, this.jobId);
     const { state, snapshot, busy } = this.#job;
     this.#clock.interval = state === 'running' ? 1000 : state ? 30_000 : 0;
-    this.#tail.interval = busy ? (client?.interval ?? 3000) : 0;
+    this.#tail.busy = busy;
     // Every change of the job may come with new lines; the last one surely does.
     if (snapshot && snapshot.seq !== this.#seq) {
       this.#seq = snapshot.seq;

@@ -32,8 +32,9 @@ const SORT_LABELS = { created_desc: 'sortCreatedDesc', created_asc: 'sortCreated
  * above the viewport, or its own scroller scrolled), they are counted on an "N new jobs"
  * button that shows them when pressed. While paused, no row changes at all.
  *
- * Busy rows update live through the shared stream; the page itself is fetched again
- * every `refresh-interval` milliseconds to find new jobs.
+ * The list stays live over the client's shared stream: no request is made while it is
+ * up. While it is down, the page is fetched again every `refresh-interval` ms (2–60 s,
+ * backing off while fetches fail), and once more when the stream is back.
  *
  * @tagname job-list
  * @summary Live, filterable, paginated history of jobs.
@@ -75,8 +76,13 @@ export class JobListElement extends ClientElement {
   /** Rows per page. Default 20; the server caps it. */
   @property({ type: Number, attribute: 'page-size' }) pageSize = 20;
 
-  /** Milliseconds between refreshes of the page. Default 5000; 0 stops them. */
-  @property({ type: Number, attribute: 'refresh-interval' }) refreshInterval = 5000;
+  /**
+   * Milliseconds between fetches of the page while the stream is down (never while it is
+   * live). Default 5000; allowed 2000–60000: a value that is not a number becomes the
+   * default, one out of range the nearest bound, with a console warning. After 3 failed
+   * fetches in a row: 10 s, doubling up to 2 min, until one succeeds.
+   */
+  @property({ type: Number, attribute: 'refresh-interval' }) refreshInterval: number | null = null;
 
   /** Where a row's label links to, with `{id}` for the job id, e.g. `/admin/jobs/{id}`. */
   @property({ attribute: 'detail-href' }) detailHref: string | null = null;
@@ -92,7 +98,10 @@ export class JobListElement extends ClientElement {
     return this.#list.rows;
   }
 
-  readonly #list = new JobListController(this, { holding: () => this.paused || this.#scrolled() });
+  readonly #list = new JobListController(this, {
+    holding: () => this.paused || this.#scrolled(),
+    intervalName: '<job-list> refresh-interval',
+  });
   readonly #connection = new ConnectionController(this);
   readonly #clock = new ClockController(this);
   #announcement = '';
