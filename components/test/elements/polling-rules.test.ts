@@ -1,4 +1,8 @@
-import { expect } from '@open-wc/testing';
+import { expect, fixture, html } from '@open-wc/testing';
+import { nothing } from 'lit';
+import '../../src/elements/all.js';
+import type { JobStatusElement } from '../../src/elements/job-status/job-status.component.js';
+import type { JobStatusProviderElement } from '../../src/elements/job-status-provider/job-status-provider.component.js';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { createJobStatusClient } from '../../src/client/index.js';
 import { JobListController } from '../../src/controllers/job-list-controller.js';
@@ -290,6 +294,57 @@ describe('polling rules', () => {
       await clock.advance(600_000);
       expect(logs.count).to.equal(after);
       h.disconnect();
+      client.close();
+    });
+  });
+
+  describe('tiles (<job-status-provider> interval, and the client it gives <job-status>)', () => {
+    it('reads the interval by the rules: default, bounds, invalid values', async () => {
+      const tenant = await newTenant();
+      const intervals: number[] = [];
+      const seen = await warnings(async () => {
+        for (const value of [undefined, '4000', 'abc', '500', '999999']) {
+          const provider = await fixture<JobStatusProviderElement>(
+            html`<job-status-provider base-url=${tenant.baseUrl} interval=${value ?? nothing}></job-status-provider>`,
+          );
+          intervals.push(provider.client!.interval);
+          provider.remove();
+        }
+      });
+      expect(intervals).to.deep.equal([3000, 4000, 3000, 2000, 60_000]);
+      expect(seen).to.have.length(3);
+      expect(seen[0]).to.contain('<job-status-provider> interval="NaN" is not a number; using 3000 ms');
+      expect(seen[1]).to.contain('interval="500" is out of range; using 2000 ms');
+    });
+
+    it('polls a tile’s job every interval while the stream is down, backs off while polls fail, and resets on success', async () => {
+      const tenant = await newTenant({ events: 'fail' });
+      const job = await tenant.enqueue('test.gated');
+      await tenant.set({ events: 'fail', polls: 'fail' });
+      const clock = new FakeClock();
+      const polls = countingFetch(/\?ids=/);
+      const client = createJobStatusClient({ baseUrl: tenant.baseUrl, clock, fetch: polls.fetch, EventSource: null });
+      const tile = await fixture<JobStatusElement>(html`<job-status .client=${client} job-id=${job.job_id}></job-status>`);
+      // Past the client's debounce: the first poll goes out at once.
+      await clock.advance(10);
+      await clock.settle(() => polls.count === 1 && clock.delays.length === 1, 'the first poll to fail');
+      const next = async () => {
+        const [delay] = clock.delays;
+        const before = polls.count;
+        await clock.advance(delay!);
+        await clock.settle(() => polls.count === before + 1 && clock.delays.length === 1, 'the poll');
+        return delay;
+      };
+      const delays = [];
+      for (let i = 0; i < 6; i++) delays.push(await next());
+      expect(delays).to.deep.equal([3000, 3000, 10_000, 20_000, 40_000, 80_000]);
+      await tenant.set({ events: 'fail', polls: 'ok' });
+      expect(await next()).to.equal(120_000);
+      await waitFor(() => tile.state === 'running', 'the tile to show the job');
+      expect(await next()).to.equal(3000);
+      await release(job.job_id);
+      await clock.advance(3000);
+      await waitFor(() => tile.state === 'success', 'the tile to show the outcome');
       client.close();
     });
   });
