@@ -11,6 +11,7 @@ import {
   IDEMPOTENCY_KEY_HEADER,
   LAST_EVENT_ID_HEADER,
   LAST_EVENT_ID_PARAM,
+  LOG_PARAM,
   MIN_POLL_INTERVAL_HEADER,
 } from '@job-status/protocol';
 import { JobStatusError } from '../errors.js';
@@ -29,6 +30,7 @@ import {
   integerParam,
   jobId,
   listParam,
+  logParams,
   name,
   sortParam,
   statesParam,
@@ -187,9 +189,15 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
       if (values.length > limits.maxIds) throw badRequest(`too_many_${field}s`, `${field}: at most ${limits.maxIds} values per stream`);
       return values;
     };
-    const jobs = filters('job').map((id) => jobId(id, 'job'));
+    // `job_id=` is the seed system's name for `job=`.
+    const jobs = [...filters('job'), ...filters('job_id')].map((id) => jobId(id, 'job'));
+    const logs = logParams(filters(LOG_PARAM));
+    if (new Set([...jobs, ...logs.keys()]).size > limits.maxIds) {
+      throw badRequest('too_many_jobs', `job, log: at most ${limits.maxIds} jobs per stream`);
+    }
     const kinds = filters('kind').map((kind) => name(kind, 'kind'));
     const targets = filters('target').map((target) => name(target, 'target'));
+    const states = statesParam(filters('state'));
     const lastEventId = c.req.header(LAST_EVENT_ID_HEADER) ?? c.req.query(LAST_EVENT_ID_PARAM) ?? null;
     if (lastEventId !== null && lastEventId.length > 100) {
       throw badRequest('invalid_last_event_id', 'Last-Event-ID: expected an event id this server sent, such as "a1b2c3-42"');
@@ -205,7 +213,8 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     const stream = {
       principal,
       callerId: principal.id,
-      filter: { jobs: new Set(jobs), kinds: new Set(kinds), targets: new Set(targets) },
+      filter: { jobs: new Set([...jobs, ...logs.keys()]), kinds: new Set(kinds), targets: new Set(targets), states: new Set(states) },
+      logs,
       lastEventId: lastEventId === '' ? null : lastEventId,
       signal: c.req.raw.signal,
     };
