@@ -1,8 +1,8 @@
-import { isTerminalState } from '@job-status/protocol';
 import type { JobSnapshot, JobState, ListSort } from '@job-status/protocol';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { JobStatusError } from '../client/job-status-error.js';
 import type { JobStatusClient, JobStatusClock } from '../client/types.js';
+import { placeJob } from '../internal/page-placement.js';
 import { PollInterval } from '../internal/poll-interval.js';
 import { SequentialPoller } from '../internal/sequential-poller.js';
 
@@ -36,8 +36,9 @@ const newest = (jobs: JobSnapshot[]) => jobs.reduce((max, job) => (job.created_a
 
 /**
  * One page of job history, kept live. While the client's stream is live, the page is
- * fetched once and then kept up to date by the stream alone: busy rows are followed
- * through the client, and nothing is polled. While it is not (and the page is visible),
+ * fetched once and then kept up to date by the stream alone (`watchJobs`): rows change
+ * in place, new jobs come in at their place in the order, rows that leave the state
+ * filter go, and nothing is polled. While it is not (and the page is visible),
  * the page is fetched again every `interval` ms by the dashboard rules (2–60 s, default
  * 5 s; after 3 failures in a row 10 s, doubling up to 2 min, back on the first success),
  * one request at a time; when the stream comes back, the page is fetched once to catch up.
@@ -114,9 +115,12 @@ export class JobListController implements ReactiveController {
   #filters = '';
   #query: JobListFilters = {};
   #navigated = false;
-  /** The stream was live, then lost: the next time it is live, fetch once to catch up. */
-  #lostLive = false;
   #live = false;
+  /**
+   * The page shown may miss what happened while the stream was not live (it was fetched
+   * before the stream opened, or the stream was lost since): fetch once when it is live.
+   */
+  #behind = false;
   #ids: string[] | null = null;
   #latest: string[] = [];
   #data = new Map<string, JobSnapshot>();
@@ -124,7 +128,8 @@ export class JobListController implements ReactiveController {
   #cursors: (string | null)[] = [null];
   #page = 0;
   #nextCursor: string | null = null;
-  #watches = new Map<string, () => void>();
+  /** Ends the stream feed of the current client and filters. */
+  #unfeed: (() => void) | undefined;
   #connected = false;
 
   constructor(host: ReactiveControllerHost, options: JobListControllerOptions = {}) {
@@ -158,6 +163,7 @@ export class JobListController implements ReactiveController {
       this.#query = filters;
       this.#cursors = [null];
       this.#page = 0;
+      this.#feed();
       if (this.#connected) void this.#load(true);
     }
   }
@@ -193,6 +199,7 @@ export class JobListController implements ReactiveController {
     this.#connected = true;
     document.addEventListener('visibilitychange', this.#onConnection);
     this.#listen(true);
+    this.#feed();
     void this.#load(this.#ids === null);
   }
 
@@ -202,10 +209,42 @@ export class JobListController implements ReactiveController {
     this.#listen(false);
     this.#poller.periodic = false;
     this.#poller.stop();
-    for (const stop of this.#watches.values()) stop();
-    this.#watches.clear();
+    this.#feed();
     this.refreshing = false;
   }
+
+  /**
+   * Hears every job of the list's kind and target that the stream carries, while
+   * connected. The state filter is applied here, not on the stream: a row must hear the
+   * change that takes it out of the filter.
+   */
+  #feed() {
+    this.#unfeed?.();
+    this.#unfeed = undefined;
+    const client = this.#client;
+    if (!client || !this.#connected) return;
+    const { kind, target } = this.#query;
+    this.#unfeed = client.watchJobs({ ...(kind ? { kind } : {}), ...(target ? { target } : {}) }, this.#onJobs);
+  }
+
+  readonly #onJobs = (jobs: JobSnapshot[]) => {
+    for (const job of jobs) {
+      const known = this.#data.get(job.job_id);
+      if (known && known.seq > job.seq) continue;
+      // Before the first page arrives, only remember it: the page says where rows go.
+      if (this.#ids === null) {
+        this.#data.set(job.job_id, job);
+        continue;
+      }
+      const rows = this.#latest.flatMap((id) => this.#data.get(id) ?? []);
+      const page = { state: this.#query.state, sort: this.#query.sort, first: this.#page === 0, last: this.#nextCursor === null };
+      this.#latest = placeJob(rows, job, page).map((row) => row.job_id);
+      if (known || this.#latest.includes(job.job_id)) this.#data.set(job.job_id, job);
+    }
+    if (this.#ids !== null && !this.paused && !this.#holding()) this.#ids = this.#latest;
+    this.#sync();
+    this.#host.requestUpdate();
+  };
 
   #listen(on: boolean) {
     this.#client?.connection[on ? 'addEventListener' : 'removeEventListener']('change', this.#onConnection);
@@ -214,16 +253,14 @@ export class JobListController implements ReactiveController {
 
   /**
    * Polls only while the stream is not live and the page is visible; fetches once when
-   * the stream comes back after it was lost, for what it may have missed meanwhile.
+   * the stream is live again, for what it may have missed meanwhile.
    */
   readonly #onConnection = () => {
     const live = this.#client?.connection.state === 'live';
-    if (live && this.#lostLive) {
-      this.#lostLive = false;
-      void this.#load(false);
-    }
-    if (this.#live && !live) this.#lostLive = true;
+    const regained = live && !this.#live;
+    if (this.#live && !live) this.#behind = true;
     this.#live = live;
+    if (regained && this.#behind) void this.#load(false);
     this.#poller.periodic = this.#connected && !!this.#client && !live && !document.hidden;
   };
 
@@ -238,6 +275,7 @@ export class JobListController implements ReactiveController {
   async #fetch(signal: AbortSignal): Promise<void> {
     const client = this.#client!;
     const navigated = this.#navigated;
+    const live = this.#live;
     this.#navigated = false;
     this.refreshing = true;
     this.#host.requestUpdate();
@@ -260,6 +298,9 @@ export class JobListController implements ReactiveController {
       this.#nextCursor = answer.next_cursor;
       this.error = null;
       this.loadedAt = (this.#clock ?? Date).now();
+      this.#behind = !live;
+      // The stream came up while this page was on its way: once more, to catch up.
+      if (this.#behind && this.#live) void this.#load(false);
       if (navigated || this.#ids === null) {
         this.#frozen &&= new Map(this.#data);
         this.#ids = this.#latest;
@@ -285,34 +326,10 @@ export class JobListController implements ReactiveController {
     if (!known || known.seq <= job.seq) this.#data.set(job.job_id, job);
   }
 
-  /** Follows every busy job on screen or just fetched; forgets the rest. */
+  /** Forgets every job neither on screen nor on the page last fetched. */
   #sync() {
-    const wanted = new Set([...(this.#ids ?? []), ...this.#latest]);
+    if (this.#ids === null) return;
+    const wanted = new Set([...this.#ids, ...this.#latest]);
     for (const id of this.#data.keys()) if (!wanted.has(id)) this.#data.delete(id);
-    for (const [id, stop] of this.#watches) {
-      if (!wanted.has(id) || !this.#busy(id)) {
-        stop();
-        this.#watches.delete(id);
-      }
-    }
-    const client = this.#client;
-    if (!client || !this.#connected) return;
-    for (const id of wanted) {
-      if (this.#watches.has(id) || !this.#busy(id)) continue;
-      this.#watches.set(
-        id,
-        client.watch(id, (update) => {
-          if (update.type !== 'snapshot') return;
-          this.#take(update.snapshot);
-          if (isTerminalState(update.snapshot.state)) this.#sync();
-          this.#host.requestUpdate();
-        }),
-      );
-    }
-  }
-
-  #busy(id: string) {
-    const job = this.#data.get(id);
-    return !!job && !isTerminalState(job.state);
   }
 }

@@ -8,13 +8,15 @@ import { SequentialPoller } from '../internal/sequential-poller.js';
 const PAGE = 500;
 
 /**
- * The tail of one job's log: fetches the lines after the last one it holds
- * (`GET /:id/logs?after=`), so lines only ever append. Fetches are sequential; a
- * {@link LogTailController.poke} during a fetch runs one more after it. While `busy`
- * (the job may still write) and the client's stream is not live, it also looks every
- * `interval` of the client, by the polling rules (after 3 failures in a row 10 s,
- * doubling up to 2 min, back on the first success), because new lines do not always
- * come with a new snapshot.
+ * The tail of one job's log, lines only ever appended. While the client's stream is
+ * live, the lines come over it (`watchLogs`, from the last line held) and nothing is
+ * fetched. While it is not, the tail fetches the lines after the last one it holds
+ * (`GET /:id/logs?after=`): on {@link LogTailController.poke} (a new snapshot may come
+ * with new lines) and, while `busy` (the job may still write), every `interval` of the
+ * client by the polling rules (after 3 failures in a row 10 s, doubling up to 2 min,
+ * back on the first success). Fetches are sequential; a poke during one runs one more
+ * after it. When the stream comes back after it was lost, the tail resumes it from the
+ * last line it holds.
  *
  * @example
  * #tail = new LogTailController(this);
@@ -51,6 +53,10 @@ export class LogTailController implements ReactiveController {
   #after = 0;
   #busy = false;
   #connected = false;
+  #live = false;
+  /** The stream was live, then lost: resume it from the last line held when it is back. */
+  #lostLive = false;
+  #unwatch: (() => void) | undefined;
 
   constructor(host: ReactiveControllerHost, options: { clock?: JobStatusClock } = {}) {
     (this.#host = host).addController(this);
@@ -74,25 +80,33 @@ export class LogTailController implements ReactiveController {
       this.#after = 0;
       this.error = null;
     }
+    this.#watch();
     this.poke();
   }
 
-  /** Fetches the lines after the last one held, now (or right after the fetch running). */
+  /**
+   * Fetches the lines after the last one held, now (or right after the fetch running),
+   * unless the stream is live: then they come over it.
+   */
   poke(): void {
-    if (!this.#connected || !this.#client || !this.#jobId) return;
+    if (!this.#connected || !this.#client || !this.#jobId || this.#live) return;
     void this.#poller.run();
   }
 
   hostConnected(): void {
     this.#connected = true;
+    document.addEventListener('visibilitychange', this.#onConnection);
     this.#listen(true);
+    this.#watch();
     this.poke();
   }
 
   hostDisconnected(): void {
     this.#connected = false;
+    document.removeEventListener('visibilitychange', this.#onConnection);
     this.#listen(false);
     this.#poller.stop();
+    this.#watch();
     this.#plan();
   }
 
@@ -101,14 +115,31 @@ export class LogTailController implements ReactiveController {
     if (on) this.#onConnection();
   }
 
-  readonly #onConnection = () => this.#plan();
+  /** Hears the job's lines after the last one held over the stream, while connected. */
+  #watch() {
+    this.#unwatch?.();
+    this.#unwatch = undefined;
+    if (this.#connected && this.#client && this.#jobId) {
+      this.#unwatch = this.#client.watchLogs(this.#jobId, this.#after, (lines) => this.#append(lines));
+    }
+  }
 
-  /** Polls while connected, the job busy and the stream not live. */
+  readonly #onConnection = () => {
+    const live = this.#client?.connection.state === 'live';
+    if (this.#live && !live) this.#lostLive = true;
+    this.#live = live;
+    if (live && this.#lostLive) {
+      this.#lostLive = false;
+      this.#watch();
+    }
+    this.#plan();
+  };
+
+  /** Polls while connected, the job busy, the page visible and the stream not live. */
   #plan() {
     const client = this.#client;
     this.#poller.interval = client?.interval ?? 0;
-    this.#poller.periodic =
-      this.#connected && this.#busy && !!client && !!this.#jobId && client.connection.state !== 'live';
+    this.#poller.periodic = this.#connected && this.#busy && !!client && !!this.#jobId && !this.#live && !document.hidden;
   }
 
   /** One look, page after page until the tail is reached; rejects when it failed, so the poller backs off. */
