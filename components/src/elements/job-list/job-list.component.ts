@@ -5,11 +5,11 @@ import type { PropertyValues, TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { ClockController } from '../../controllers/clock-controller.js';
-import { ConnectionController } from '../../controllers/connection-controller.js';
 import { JobListController } from '../../controllers/job-list-controller.js';
 import { ClientElement } from '../../internal/client-element.js';
 import { durationOf, durationTime, relativeTime } from '../../internal/job-times.js';
 import { progressBar } from '../../internal/progress-bar.js';
+import { staleNotice } from '../../internal/stale-notice.js';
 import { stateBadge } from '../../internal/state-badge.js';
 import { sharedStyles } from '../../styles/shared.styles.js';
 import { tokenStyles } from '../../styles/tokens.styles.js';
@@ -51,6 +51,11 @@ const SORT_LABELS = { created_desc: 'sortCreatedDesc', created_asc: 'sortCreated
  * @csspart bar - The progress bar in a row.
  * @csspart pagination - Previous / page / next.
  * @csspart error - "Could not load the jobs", when a fetch failed.
+ * @csspart stale - "Reconnecting… Last update 2 minutes ago", in place of the connection indicator while updates are stale.
+ *
+ * @attr stale - Reflected, read-only: present while updates cannot be had (the stream is
+ *   down and fetches fail, or the server is unreachable). Running jobs' durations then stop
+ *   at the time of the last update.
  *
  * @cssproperty --job-status-list-max-height - Height after which the table scrolls inside the list. Default: none.
  * @cssproperty --job-status-surface - And every other `--job-status-*` token of `<job-status>`.
@@ -102,13 +107,23 @@ export class JobListElement extends ClientElement {
     holding: () => this.paused || this.#scrolled(),
     intervalName: '<job-list> refresh-interval',
   });
-  readonly #connection = new ConnectionController(this);
   readonly #clock = new ClockController(this);
   #announcement = '';
   #announceRows = false;
   #indicator: Indicator | null = null;
   #newCount = 0;
   #focused: Element | null = null;
+
+  /** True while updates cannot be had: the client's are stale, or the list's own fetches fail while the stream is down. */
+  override get stale(): boolean {
+    return super.stale || (!!this.#list.error && this.connection.state !== 'live');
+  }
+
+  /** When the list was last known to be up to date: the client's last update or the last page fetched. */
+  get #lastUpdateAt(): number | null {
+    const times = [this.connection.lastUpdateAt, this.#list.loadedAt].filter((t): t is number => t !== null);
+    return times.length ? Math.max(...times) : null;
+  }
 
   /** Fetches the current page now; resolves once it is shown (or, while reading, counted). */
   refresh(): Promise<void> {
@@ -133,7 +148,6 @@ export class JobListElement extends ClientElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
     const client = this.activeClient;
-    this.#connection.client = client;
     this.#list.paused = this.paused;
     this.#list.follow(
       client,
@@ -143,11 +157,11 @@ export class JobListElement extends ClientElement {
     const s = this.#strings;
     const list = this.#list;
     // Durations of running jobs tick every second; relative times need less.
-    this.#clock.interval = list.rows.some((job) => job.state === 'running') ? 1000 : 30_000;
-    const c = this.#connection.state;
+    this.#clock.interval = list.rows.some((job) => job.state === 'running') && !this.stale ? 1000 : 30_000;
+    const c = this.connection.state;
     const indicator: Indicator = this.paused
       ? 'paused'
-      : list.error || c === 'backoff'
+      : list.error || c === 'backoff' || this.stale
         ? 'reconnecting'
         : c === 'polling' || c === 'offline'
           ? c
@@ -222,9 +236,11 @@ export class JobListElement extends ClientElement {
           <svg part="refreshing" class="refreshing ${list.refreshing ? 'on' : ''}" viewBox="0 0 16 16" fill="none"
             stroke="currentColor" stroke-width="2" aria-hidden="true"><title>${s.refreshing}</title>
             <path class="spin" d="M8 2a6 6 0 1 0 6 6"/></svg>
-          <span part="connection" class="connection" data-connection=${indicator} data-state=${INDICATOR_STATE[indicator]}
-            ><span class="dot"></span>${s.connection(indicator)}</span
-          >
+          ${this.stale && !this.paused
+            ? staleNotice(this.#lastUpdateAt, this.#clock.now, s)
+            : html`<span part="connection" class="connection" data-connection=${indicator} data-state=${INDICATOR_STATE[indicator]}
+                ><span class="dot"></span>${s.connection(indicator)}</span
+              >`}
           <button part="pause" type="button" aria-pressed=${this.paused ? 'true' : 'false'} @click=${() => (this.paused = !this.paused)}>
             ${s.pause}
           </button>
@@ -259,6 +275,8 @@ export class JobListElement extends ClientElement {
 
   #row(job: JobSnapshot, s: JobListStrings) {
     const now = this.#clock.now;
+    // While updates are stale, a running job's duration stops at the last update.
+    const durationAt = this.stale ? Math.min(now, this.#lastUpdateAt ?? now) : now;
     const href = this.detailHref?.replaceAll('{id}', encodeURIComponent(job.job_id));
     const empty = html`<span aria-hidden="true">${s.none}</span>`;
     return html`<tr part="row" data-state=${job.state} data-job-id=${job.job_id}>
@@ -269,7 +287,7 @@ export class JobListElement extends ClientElement {
       <td>${progressBar(job, { ...s, progress: `${s.progress}: ${job.label}` })}</td>
       <td>${job.actor ?? empty}</td>
       <td>${job.started_at ? relativeTime(job.started_at, now, s) : empty}</td>
-      <td>${durationTime(durationOf(job, now), s)}</td>
+      <td>${durationTime(durationOf(job, durationAt), s)}</td>
     </tr>`;
   }
 }
