@@ -54,6 +54,10 @@ export interface ScriptedClientOptions {
   labels?: Readonly<Record<string, (target: string | null) => string>>;
   /** The connection state shown by `<job-list>`. Default `live`. */
   connection?: ConnectionState;
+  /** Updates cannot be had (stream down, polls failing): every element shows it. Default false. */
+  stale?: boolean;
+  /** When the last update arrived (ms since the epoch), as `connection.lastUpdateAt`. Default: when the client was made. */
+  lastUpdateAt?: number | null;
   /** Milliseconds before each answer. Default 30. */
   latency?: number;
   /** Never answer a watch: the elements stay on "Loading". */
@@ -71,12 +75,14 @@ export interface ScriptedClientOptions {
 class Connection extends EventTarget implements JobStatusConnection {
   state: ConnectionState;
   error: JobStatusError | null = null;
-  /** A scripted connection is never stale unless a story says so through `set`. */
-  stale = false;
-  lastUpdateAt: number | null = Date.now();
-  constructor(state: ConnectionState) {
+  /** A scripted connection is never stale unless a story says so. */
+  stale: boolean;
+  lastUpdateAt: number | null;
+  constructor(state: ConnectionState, stale = false, lastUpdateAt: number | null = Date.now()) {
     super();
     this.state = state;
+    this.stale = stale;
+    this.lastUpdateAt = lastUpdateAt;
   }
   set(state: ConnectionState, error: JobStatusError | null = null) {
     if (state === this.state && error === this.error) return;
@@ -127,7 +133,7 @@ export class ScriptedClient implements JobStatusClient {
 
   constructor(options: ScriptedClientOptions = {}) {
     this.#options = options;
-    this.#connection = new Connection(options.connection ?? 'live');
+    this.#connection = new Connection(options.connection ?? 'live', options.stale, options.lastUpdateAt);
     for (const job of options.jobs ?? []) {
       this.#jobs.set(job.job_id, job);
       this.#seq = Math.max(this.#seq, job.seq);

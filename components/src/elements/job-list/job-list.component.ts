@@ -119,10 +119,9 @@ export class JobListElement extends ClientElement {
     return super.stale || (!!this.#list.error && this.connection.state !== 'live');
   }
 
-  /** When the list was last known to be up to date: the client's last update or the last page fetched. */
+  /** When the list was last known to be up to date: the client's last update, or the last page its own fetches got. */
   get #lastUpdateAt(): number | null {
-    const times = [this.connection.lastUpdateAt, this.#list.loadedAt].filter((t): t is number => t !== null);
-    return times.length ? Math.max(...times) : null;
+    return super.stale ? this.connection.lastUpdateAt : this.#list.loadedAt;
   }
 
   /** Fetches the current page now; resolves once it is shown (or, while reading, counted). */
