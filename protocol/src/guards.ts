@@ -1,5 +1,6 @@
-import type { ErrorBody } from './wire.js';
-import type { JobError, JobProgress, JobSnapshot } from './snapshot.js';
+import type { ErrorBody, JobLogEvent } from './wire.js';
+import type { JobError, JobLogLine, JobProgress, JobSnapshot } from './snapshot.js';
+import { LOG_LEVELS } from './snapshot.js';
 import { isJobState } from './states.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -65,5 +66,32 @@ export function isErrorBody(value: unknown): value is ErrorBody {
     isObject(value.error) &&
     typeof value.error.code === 'string' &&
     typeof value.error.message === 'string'
+  );
+}
+
+/** True when `value` is a well-formed {@link JobLogLine}. */
+export function isJobLogLine(value: unknown): value is JobLogLine {
+  return (
+    isObject(value) &&
+    typeof value.seq === 'number' &&
+    Number.isSafeInteger(value.seq) &&
+    value.seq > 0 &&
+    typeof value.ts === 'string' &&
+    (LOG_LEVELS as readonly unknown[]).includes(value.level) &&
+    typeof value.message === 'string'
+  );
+}
+
+/**
+ * True when `value` is the data of a `job-log` event: clients check it before they append
+ * lines, so a garbled frame never shows up in a job's log.
+ */
+export function isJobLogEvent(value: unknown): value is JobLogEvent {
+  return (
+    isObject(value) &&
+    typeof value.job_id === 'string' &&
+    value.job_id.length > 0 &&
+    Array.isArray(value.lines) &&
+    value.lines.every(isJobLogLine)
   );
 }

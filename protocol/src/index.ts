@@ -16,6 +16,7 @@ export {
   MIN_POLL_INTERVAL_HEADER,
   HEARTBEAT_HEADER,
   IDEMPOTENCY_KEY_HEADER,
+  LOG_PARAM,
   formatEventId,
   parseEventId,
 } from './wire.js';
@@ -26,7 +27,8 @@ export type {
   JobKindInfo,
   JobKindsResponse,
   JobListResponse,
+  JobLogEvent,
   JobLogsResponse,
   ListSort,
 } from './wire.js';
-export { isErrorBody, isJobError, isJobProgress, isJobSnapshot } from './guards.js';
+export { isErrorBody, isJobError, isJobLogEvent, isJobLogLine, isJobProgress, isJobSnapshot } from './guards.js';

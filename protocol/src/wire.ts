@@ -56,8 +56,28 @@ export const JobEvent = Object.freeze({
   ready: 'ready',
   /** Keep-alive; carries no `id:`, so it never moves the resume point. */
   heartbeat: 'heartbeat',
+  /**
+   * `data:` is a {@link JobLogEvent}: log lines of a job the stream asked for with
+   * {@link LOG_PARAM}. No `id:`: lines resume by their own `seq` (`log=<job>:<seq>`).
+   */
+  log: 'job-log',
 } as const);
 export type JobEvent = (typeof JobEvent)[keyof typeof JobEvent];
+
+/**
+ * `data:` of a `job-log` event: new lines of one job, in `seq` order, without gaps or
+ * repeats within one stream.
+ */
+export interface JobLogEvent {
+  job_id: string;
+  lines: JobLogLine[];
+}
+
+/**
+ * Stream query parameter that asks for a job's log lines: `log=<jobId>` (every line) or
+ * `log=<jobId>:<after>` (lines with `seq > after`, to resume). Implies `job=<jobId>`.
+ */
+export const LOG_PARAM = 'log';
 
 /** Header that carries the client's resume point, as EventSource sends it. */
 export const LAST_EVENT_ID_HEADER = 'Last-Event-ID';

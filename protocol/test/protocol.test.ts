@@ -3,6 +3,7 @@ import {
   JOB_STATES,
   formatEventId,
   isErrorBody,
+  isJobLogEvent,
   isJobSnapshot,
   isTerminalState,
   parseEventId,
@@ -54,6 +55,26 @@ describe('isJobSnapshot', () => {
 
   it('rejects things that are not objects', () => {
     for (const value of [null, undefined, 'job', 42, [snapshot]]) expect(isJobSnapshot(value)).toBe(false);
+  });
+});
+
+describe('isJobLogEvent', () => {
+  const line = { seq: 1, ts: '2026-01-01T00:00:00.000Z', level: 'info', message: 'hello' };
+  it('accepts the data of a job-log event', () => {
+    expect(isJobLogEvent({ job_id: 'a', lines: [line, { ...line, seq: 2, level: 'error' }] })).toBe(true);
+    expect(isJobLogEvent({ job_id: 'a', lines: [] })).toBe(true);
+  });
+  it('rejects a frame that is not one, so no garbled line reaches a log view', () => {
+    for (const value of [
+      null,
+      { job_id: '', lines: [] },
+      { job_id: 'a' },
+      { job_id: 'a', lines: [{ ...line, seq: 0 }] },
+      { job_id: 'a', lines: [{ ...line, level: 'loud' }] },
+      { job_id: 'a', lines: [{ ...line, message: 3 }] },
+    ]) {
+      expect(isJobLogEvent(value)).toBe(false);
+    }
   });
 });
 

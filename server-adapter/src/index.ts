@@ -92,6 +92,8 @@ export function createJobStatus<P extends Principal = Principal>(options: JobSta
     maxStreamsPerCaller: limits.maxStreamsPerCaller,
     canSee: options.canSee,
     snapshots: (ids) => registry.getMany(ids),
+    logs: (jobId, after, limit) => store.readLogs(jobId, after, limit),
+    internal: (error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'job-status: a stream could not read the store'),
   });
   let routes: Hono<JobStatusEnv<P>> | null = null;
   let closing: Promise<void> | null = null;

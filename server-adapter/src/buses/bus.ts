@@ -1,11 +1,15 @@
-import type { JobSnapshot } from '@job-status/protocol';
+import type { JobLogLine, JobSnapshot } from '@job-status/protocol';
 
 /**
  * What travels between the processes that share a store. `job` carries a change that
- * was already numbered and saved; `cancel` asks whichever process runs the job to stop.
+ * was already numbered and saved; `log` carries log lines already stored, up to line
+ * `last_seq` of the job (a bus that cannot carry their text, such as a NOTIFY too large,
+ * sends `lines: []` and receivers read them from the store); `cancel` asks whichever
+ * process runs the job to stop.
  */
 export type BusMessage =
   | { type: 'job'; snapshot: JobSnapshot }
+  | { type: 'log'; job_id: string; lines: JobLogLine[]; last_seq: number }
   | { type: 'cancel'; job_id: string };
 
 /**

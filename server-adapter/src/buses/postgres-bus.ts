@@ -29,9 +29,10 @@ const MAX_BACKOFF_MS = 5000;
  * Fans job changes out between instances with PostgreSQL's LISTEN/NOTIFY: for apps that
  * run PostgreSQL and no Redis. Behaves like `redisBus`: each instance delivers its own
  * changes at once and ignores its echo; a change too large for a notification (over
- * 8000 bytes, such as a job with a big `result`) and anything sent while the listening
- * connection is down reach other instances' streams from the store instead. The listening
- * connection reconnects by itself (backoff up to 5 s).
+ * 8000 bytes, such as a job with a big `result`), the text of log lines too large for
+ * one (the notification then says only how far the log goes) and anything sent while the
+ * listening connection is down reach other instances' streams from the store instead.
+ * The listening connection reconnects by itself (backoff up to 5 s).
  *
  * @example
  * import { postgresStore, postgresBus } from '@job-status/hono/postgres'
@@ -123,10 +124,21 @@ class PostgresJobBus implements PostgresBus {
   publish(message: BusMessage): void | Promise<void> {
     if (this.#closed) return;
     this.#deliver(message);
-    const payload = JSON.stringify({ origin: this.#origin, message });
-    if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) return;
+    const payload = this.#payload(message);
+    if (payload === null) return;
     const sent = this.#pool.query('SELECT pg_notify($1, $2)', [this.#channel, payload]).then(() => undefined);
     return settleSend(sent, message, (error) => this.#outage(error), 'the database is unreachable');
+  }
+
+  /**
+   * The notification text, or null when it cannot fit: log lines too large travel as their
+   * last seq alone (receivers read them from the store), a change too large not at all.
+   */
+  #payload(message: BusMessage): string | null {
+    const payload = JSON.stringify({ origin: this.#origin, message });
+    if (Buffer.byteLength(payload) <= MAX_PAYLOAD_BYTES) return payload;
+    if (message.type !== 'log') return null;
+    return JSON.stringify({ origin: this.#origin, message: { ...message, lines: [] } });
   }
 
   subscribe(listener: (message: BusMessage) => void) {

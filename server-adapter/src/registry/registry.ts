@@ -1,6 +1,6 @@
 import type { JobError, JobListResponse, JobLogLine, JobSnapshot, LogLevel, TerminalJobState } from '@job-status/protocol';
 import { LOG_LEVELS, isTerminalState } from '@job-status/protocol';
-import type { JobBus } from '../buses/bus.js';
+import type { BusMessage, JobBus } from '../buses/bus.js';
 import { JobStatusError } from '../errors.js';
 import type { JobStatusLogger } from '../options.js';
 import { publicSnapshot } from '../stores/store.js';
@@ -392,7 +392,11 @@ export class JobRegistry {
           message: this.#text(String(message)),
         };
         const jobId = live.draft.job_id;
-        live.chain = live.chain.then(() => this.#options.store.appendLog(jobId, line)).catch((error) => this.#internal(error));
+        // Announced only once stored: a stream that misses it on the bus reads it from the store.
+        live.chain = live.chain
+          .then(() => this.#options.store.appendLog(jobId, line))
+          .then(() => this.#announce({ type: 'log', job_id: jobId, lines: [line], last_seq: line.seq }))
+          .catch((error) => this.#internal(error));
         if (!live.draft.has_logs) void this.#update(live, { has_logs: true }, false);
       },
       warn: (message: string) => {
@@ -499,8 +503,12 @@ export class JobRegistry {
   }
 
   #publish(job: StoredJob) {
+    this.#announce({ type: 'job', snapshot: publicSnapshot(job) });
+  }
+
+  #announce(message: BusMessage) {
     try {
-      void Promise.resolve(this.#options.bus.publish({ type: 'job', snapshot: publicSnapshot(job) })).catch((error) => this.#internal(error));
+      void Promise.resolve(this.#options.bus.publish(message)).catch((error) => this.#internal(error));
     } catch (error) {
       this.#internal(error);
     }

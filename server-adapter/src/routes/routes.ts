@@ -11,6 +11,7 @@ import {
   IDEMPOTENCY_KEY_HEADER,
   LAST_EVENT_ID_HEADER,
   LAST_EVENT_ID_PARAM,
+  LOG_PARAM,
   MIN_POLL_INTERVAL_HEADER,
 } from '@job-status/protocol';
 import { JobStatusError } from '../errors.js';
@@ -29,6 +30,7 @@ import {
   integerParam,
   jobId,
   listParam,
+  logParams,
   name,
   sortParam,
   statesParam,
@@ -86,6 +88,8 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
   };
 
   app.onError((error, c) => {
+    // A body left unread would be taken for the next request on this connection: close it.
+    if (hasUnreadBody(c.req.raw)) c.header('Connection', 'close');
     if (error instanceof JobStatusError) return c.json(error.toBody(), error.status as ContentfulStatusCode);
     if (error instanceof HTTPException) {
       const status = error.status as ContentfulStatusCode;
@@ -113,7 +117,11 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     '/',
     bodyLimit({
       maxSize: limits.maxBodyBytes,
-      onError: (c) => c.json({ error: { code: 'payload_too_large', message: `body: at most ${limits.maxBodyBytes} bytes are accepted` } }, 413),
+      onError: (c) => {
+        // The rest of the body is never read: the connection cannot carry another request.
+        c.header('Connection', 'close');
+        return c.json({ error: { code: 'payload_too_large', message: `body: at most ${limits.maxBodyBytes} bytes are accepted` } }, 413);
+      },
     }),
     async (c) => {
       const type = c.req.header('content-type') ?? '';
@@ -187,9 +195,15 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
       if (values.length > limits.maxIds) throw badRequest(`too_many_${field}s`, `${field}: at most ${limits.maxIds} values per stream`);
       return values;
     };
-    const jobs = filters('job').map((id) => jobId(id, 'job'));
+    // `job_id=` is the seed system's name for `job=`.
+    const jobs = [...filters('job'), ...filters('job_id')].map((id) => jobId(id, 'job'));
+    const logs = logParams(filters(LOG_PARAM));
+    if (new Set([...jobs, ...logs.keys()]).size > limits.maxIds) {
+      throw badRequest('too_many_jobs', `job, log: at most ${limits.maxIds} jobs per stream`);
+    }
     const kinds = filters('kind').map((kind) => name(kind, 'kind'));
     const targets = filters('target').map((target) => name(target, 'target'));
+    const states = statesParam(filters('state'));
     const lastEventId = c.req.header(LAST_EVENT_ID_HEADER) ?? c.req.query(LAST_EVENT_ID_PARAM) ?? null;
     if (lastEventId !== null && lastEventId.length > 100) {
       throw badRequest('invalid_last_event_id', 'Last-Event-ID: expected an event id this server sent, such as "a1b2c3-42"');
@@ -202,10 +216,13 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
       'Content-Encoding': 'identity',
       [HEARTBEAT_HEADER]: String(deps.heartbeatMs),
     };
+    // HEAD asks whether a stream would open: the same checks and headers, and no stream.
+    if (c.req.method === 'HEAD') return c.body(null, 200, headers);
     const stream = {
       principal,
       callerId: principal.id,
-      filter: { jobs: new Set(jobs), kinds: new Set(kinds), targets: new Set(targets) },
+      filter: { jobs: new Set([...jobs, ...logs.keys()]), kinds: new Set(kinds), targets: new Set(targets), states: new Set(states) },
+      logs,
       lastEventId: lastEventId === '' ? null : lastEventId,
       signal: c.req.raw.signal,
     };
@@ -278,6 +295,13 @@ function hash(text: string): string {
     h = Math.imul(h, 0x01000193);
   }
   return (h >>> 0).toString(36) + text.length.toString(36);
+}
+
+/** True when the request came with a body that nothing has read. */
+function hasUnreadBody(request: Request): boolean {
+  const length = request.headers.get('content-length');
+  const sent = request.headers.has('transfer-encoding') || (length !== null && length !== '0');
+  return sent && !request.bodyUsed;
 }
 
 /** Node's response, when the app runs under @hono/node-server (which passes it as `c.env.outgoing`). */

@@ -28,6 +28,24 @@ export function listParam(values: string[] | undefined): string[] {
   return (values ?? []).flatMap((value) => value.split(',')).filter((value) => value !== '');
 }
 
+/**
+ * The `log=` values of a stream: `<jobId>` or `<jobId>:<after>`, to the last line each
+ * client holds (0: every line). A job named twice starts at the lower of the two.
+ */
+export function logParams(values: string[]): Map<string, number> {
+  const logs = new Map<string, number>();
+  for (const value of values) {
+    const match = /^([^:]*)(?::(\d{1,15}))?$/.exec(value);
+    if (!match || !UUID.test(match[1]!)) {
+      throw badRequest('invalid_log', `log: expected <job id> or <job id>:<last line seq>, got ${preview(value)}`);
+    }
+    const id = match[1]!.toLowerCase();
+    const after = Number(match[2] ?? 0);
+    logs.set(id, Math.min(after, logs.get(id) ?? after));
+  }
+  return logs;
+}
+
 export function integerParam(value: string | undefined, field: string, min: number, max: number, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   if (!/^\d{1,16}$/.test(value) || Number(value) < min || Number(value) > max) {

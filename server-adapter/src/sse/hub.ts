@@ -1,10 +1,12 @@
-import type { JobSnapshot } from '@job-status/protocol';
+import type { JobLogLine, JobSnapshot } from '@job-status/protocol';
 import { JobEvent, formatEventId, parseEventId } from '@job-status/protocol';
 import type { JobBus } from '../buses/bus.js';
 import { JobStatusError } from '../errors.js';
 import type { JobStore } from '../stores/store.js';
 import { EventFeed } from './event-feed.js';
 import { encodeFrame } from './frame.js';
+import { LogTail } from './log-tail.js';
+import type { LogTailSource } from './log-tail.js';
 import { SseSession, matchesFilter } from './session.js';
 import { webStreamSink } from './sink.js';
 import type { SseSink } from './sink.js';
@@ -21,12 +23,21 @@ export interface SseHubOptions<P> {
   canSee: ((principal: P, job: JobSnapshot) => boolean) | undefined;
   /** Reads the current snapshots of the named jobs. */
   snapshots: (jobIds: readonly string[]) => Promise<JobSnapshot[]>;
+  /** Reads stored log lines of a job with `seq > after`, oldest first. */
+  logs: (jobId: string, after: number, limit: number) => Promise<JobLogLine[]>;
+  /** Where a failed read of the store is reported. */
+  internal: (error: unknown) => void;
 }
 
 export interface OpenStreamOptions<P> {
   principal: P;
   callerId: string;
   filter: StreamFilter;
+  /**
+   * Jobs whose log lines the stream carries (`log=`), each with the last line the client
+   * holds. Each must also be in `filter.jobs`.
+   */
+  logs?: ReadonlyMap<string, number>;
   /** The client's resume point, as sent (header or query); null for a fresh stream. */
   lastEventId: string | null;
   /** Aborted when the client goes away. */
@@ -56,6 +67,11 @@ export class SseHub<P> {
   readonly #byJob = new Map<string, Set<SseSession<P>>>();
   readonly #byKind = new Map<string, Set<SseSession<P>>>();
   readonly #byTarget = new Map<string, Set<SseSession<P>>>();
+  readonly #byState = new Map<string, Set<SseSession<P>>>();
+  /** The log tails of each job, for lines from the bus. */
+  readonly #byLog = new Map<string, Set<LogTail>>();
+  readonly #tails = new Map<SseSession<P>, LogTail[]>();
+  readonly #logSource: LogTailSource;
   readonly #unfiltered = new Set<SseSession<P>>();
   readonly #perCaller = new Map<string, number>();
   readonly #sessions = new Set<SseSession<P>>();
@@ -71,14 +87,22 @@ export class SseHub<P> {
     // Streams get the log in order and without holes, whatever the bus did on the way.
     this.#feed = new EventFeed(options.store, (seq, snapshot) => this.#broadcast(seq, snapshot), () => this.#resyncAll());
     this.#ready().catch(() => undefined);
+    this.#logSource = {
+      read: options.logs,
+      room: (session) => session.room(this.#options.maxBufferedBytes / 2, REPLAY_STALL_MS),
+      eventBytes: Math.min(64 * 1024, this.#options.maxBufferedBytes / 8),
+      failed: options.internal,
+    };
     this.#unsubscribe = options.bus.subscribe((message) => {
       if (message.type === 'job') this.#feed.offer(message.snapshot);
+      else if (message.type === 'log') for (const tail of this.#byLog.get(message.job_id) ?? []) tail.offer(message.lines, message.last_seq);
     });
     const beat = encoder.encode(encodeFrame({ event: JobEvent.heartbeat, data: JSON.stringify({ interval_ms: options.heartbeatMs }) }));
     this.#heartbeat = setInterval(() => {
       for (const session of this.#sessions) if (!session.pending) session.send(beat);
       // What the bus lost (an outage) reaches streams from the store within one interval.
       if (this.#sessions.size) void this.#feed.sync().catch(() => undefined);
+      void this.#syncLogs();
     }, options.heartbeatMs);
     this.#heartbeat.unref?.();
   }
@@ -128,11 +152,45 @@ export class SseHub<P> {
       session.pending = null;
       session.send(encodeFrame({ event: JobEvent.ready, id: formatEventId({ epoch, seq: position }), data: '{}' }));
       for (const [seq, chunk] of pending) if (seq > position) session.send(chunk);
+      await this.#followLogs(session, options.logs);
     } catch (error) {
       session.abort('replay-failed');
       throw error;
     }
     return session;
+  }
+
+  /**
+   * Starts a tail for each `log=` job the caller may see (an unknown or hidden job gets
+   * no lines, and no error, like a `job=` that names one); they send in the background.
+   */
+  async #followLogs(session: SseSession<P>, logs: ReadonlyMap<string, number> | undefined) {
+    if (!logs?.size || session.closed) return;
+    const visible = (await this.#options.snapshots([...logs.keys()])).filter((job) => this.#visible(session, job));
+    if (session.closed) return;
+    const tails = visible.map((job) => new LogTail(session, job.job_id, logs.get(job.job_id)!, this.#logSource));
+    this.#tails.set(session, tails);
+    for (const tail of tails) {
+      addTo(this.#byLog, tail.jobId, tail);
+      void tail.start();
+    }
+  }
+
+  /**
+   * Lines the bus never brought (an outage, a message too large for it) reach streams from
+   * the store within one heartbeat: one read per followed job tells whether any tail is behind.
+   */
+  async #syncLogs() {
+    for (const [jobId, tails] of this.#byLog) {
+      const behind = Math.min(...[...tails].map((tail) => tail.cursor));
+      try {
+        const [next] = await this.#options.logs(jobId, behind, 1);
+        if (next) for (const tail of tails) if (tail.cursor < next.seq) void tail.catchUp();
+      } catch (error) {
+        this.#options.internal(error);
+        return;
+      }
+    }
   }
 
   #ready(): Promise<string> {
@@ -156,25 +214,12 @@ export class SseHub<P> {
           // A long absence can mean more to replay than the slow-reader bound: send it as
           // fast as the client reads, instead of all at once (which would cut the stream,
           // and the same replay would cut the next one too).
-          await this.#roomFor(session);
+          if (!(await session.room(this.#options.maxBufferedBytes / 2, REPLAY_STALL_MS))) return position;
           session.send(updateFrame(epoch, seq, snapshot));
         }
         position = seq;
       }
       if (events.length < REPLAY_PAGE || session.closed) return position;
-    }
-  }
-
-  /** Waits until the session's sink holds at most half the bound; a reader that takes longer than REPLAY_STALL_MS is cut off. */
-  async #roomFor(session: SseSession<P>) {
-    const half = this.#options.maxBufferedBytes / 2;
-    const deadline = Date.now() + REPLAY_STALL_MS;
-    while (!session.closed && session.sink.buffered > half) {
-      if (Date.now() > deadline) {
-        session.abort(`job-status: closed a stream that read none of its replay for ${REPLAY_STALL_MS / 1000} s`);
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
 
@@ -195,9 +240,10 @@ export class SseHub<P> {
     const byJob = this.#byJob.get(snapshot.job_id);
     const byKind = this.#byKind.get(snapshot.kind);
     const byTarget = snapshot.target === null ? undefined : this.#byTarget.get(snapshot.target);
-    if (byJob || byKind || byTarget) {
+    const byState = this.#byState.get(snapshot.state);
+    if (byJob || byKind || byTarget || byState) {
       const seen = new Set<SseSession<P>>();
-      for (const sessions of [byJob, byKind, byTarget]) {
+      for (const sessions of [byJob, byKind, byTarget, byState]) {
         if (!sessions) continue;
         for (const session of sessions) {
           if (seen.has(session)) continue;
@@ -227,14 +273,15 @@ export class SseHub<P> {
   }
 
   #add(session: SseSession<P>) {
-    const { jobs, kinds, targets } = session.filter;
+    const { jobs, kinds, targets, states = new Set() } = session.filter;
     this.#sessions.add(session);
     this.#perCaller.set(session.callerId, (this.#perCaller.get(session.callerId) ?? 0) + 1);
     for (const id of jobs) addTo(this.#byJob, id, session);
-    // A scope is indexed by its kinds, or by its targets when it names no kind.
+    // A scope is indexed by its kinds, or by its targets when it names no kind, or by its states.
     if (kinds.size) for (const kind of kinds) addTo(this.#byKind, kind, session);
-    else for (const target of targets) addTo(this.#byTarget, target, session);
-    if (!jobs.size && !kinds.size && !targets.size) this.#unfiltered.add(session);
+    else if (targets.size) for (const target of targets) addTo(this.#byTarget, target, session);
+    else for (const state of states) addTo(this.#byState, state, session);
+    if (!jobs.size && !kinds.size && !targets.size && !states.size) this.#unfiltered.add(session);
   }
 
   #remove(session: SseSession<P>) {
@@ -242,11 +289,14 @@ export class SseHub<P> {
     const left = (this.#perCaller.get(session.callerId) ?? 1) - 1;
     if (left > 0) this.#perCaller.set(session.callerId, left);
     else this.#perCaller.delete(session.callerId);
-    const { jobs, kinds, targets } = session.filter;
+    const { jobs, kinds, targets, states = [] } = session.filter;
     for (const id of jobs) removeFrom(this.#byJob, id, session);
     for (const kind of kinds) removeFrom(this.#byKind, kind, session);
     for (const target of targets) removeFrom(this.#byTarget, target, session);
+    for (const state of states) removeFrom(this.#byState, state, session);
     this.#unfiltered.delete(session);
+    for (const tail of this.#tails.get(session) ?? []) removeFrom(this.#byLog, tail.jobId, tail);
+    this.#tails.delete(session);
   }
 
   /** Ends every stream (clients reconnect elsewhere and resume) and stops the heartbeat. */

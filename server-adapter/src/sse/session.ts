@@ -1,4 +1,4 @@
-import type { JobSnapshot } from '@job-status/protocol';
+import type { JobSnapshot, JobState } from '@job-status/protocol';
 import type { SseSink } from './sink.js';
 
 /** Which jobs a stream carries. Empty sets mean "no filter of this kind". */
@@ -6,19 +6,27 @@ export interface StreamFilter {
   jobs: ReadonlySet<string>;
   kinds: ReadonlySet<string>;
   targets: ReadonlySet<string>;
+  states?: ReadonlySet<JobState>;
+}
+
+/** True when the filter names a scope (kind, target or state), not only jobs. */
+export function isScoped(filter: StreamFilter): boolean {
+  return filter.kinds.size > 0 || filter.targets.size > 0 || (filter.states?.size ?? 0) > 0;
 }
 
 /**
- * True when the stream carries the job: it is named by `job=`, or it matches the
- * `kind=`/`target=` scope; a stream without any filter carries every job.
+ * True when the stream carries the job: it is named by `job=` (or `log=`), or it matches
+ * every dimension of the `kind=`/`target=`/`state=` scope; a stream without any filter
+ * carries every job.
  */
 export function matchesFilter(filter: StreamFilter, job: JobSnapshot): boolean {
   if (filter.jobs.has(job.job_id)) return true;
-  const scoped = filter.kinds.size > 0 || filter.targets.size > 0;
-  if (!scoped) return filter.jobs.size === 0;
+  if (!isScoped(filter)) return filter.jobs.size === 0;
+  const states = filter.states;
   return (
     (filter.kinds.size === 0 || filter.kinds.has(job.kind)) &&
-    (filter.targets.size === 0 || (job.target !== null && filter.targets.has(job.target)))
+    (filter.targets.size === 0 || (job.target !== null && filter.targets.has(job.target))) &&
+    (!states?.size || states.has(job.state))
   );
 }
 
@@ -68,6 +76,21 @@ export class SseSession<P = unknown> {
     if (this.sink.buffered > this.#maxBufferedBytes) {
       this.abort(`job-status: closed a stream whose reader fell more than ${this.#maxBufferedBytes} bytes behind; it resumes on reconnect`);
     }
+  }
+
+  /**
+   * Waits until at most `bytes` of this stream wait to be read. A reader that takes
+   * nothing for `stallMs` is cut off. Resolves false when the stream is closed.
+   */
+  async room(bytes: number, stallMs: number): Promise<boolean> {
+    if (this.#closed) return false;
+    if (this.sink.buffered <= bytes) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<'stalled'>((resolve) => (timer = setTimeout(() => resolve('stalled'), stallMs)));
+    const outcome = await Promise.race([this.sink.drained(bytes), stalled]);
+    clearTimeout(timer);
+    if (outcome === 'stalled') this.abort(`job-status: closed a stream that read none of its backlog for ${stallMs / 1000} s`);
+    return !this.#closed;
   }
 
   /** Live delivery: held back while the replay is being sent, then sent in order. */

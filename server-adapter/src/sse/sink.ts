@@ -8,6 +8,11 @@ export interface SseSink {
   write(chunk: Uint8Array): void;
   /** Bytes written but not yet taken by the client's connection. */
   readonly buffered: number;
+  /**
+   * Resolves once at most `bytes` wait to be taken (at once when that is already so), or
+   * once the stream is gone: what lets a replay go at the reader's pace without polling.
+   */
+  drained(bytes: number): Promise<void>;
   /** Ends the stream after what is buffered. */
   end(): void;
   /** Ends the stream at once, dropping what is buffered; `reason` is logged by the server. */
@@ -20,12 +25,33 @@ export interface SseSink {
  */
 export function webStreamSink(maxBufferedBytes: number, gone: () => void): SseSink & { readable: ReadableStream<Uint8Array> } {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let open = true;
+  const buffered = () => maxBufferedBytes - (controller.desiredSize ?? maxBufferedBytes);
+  const waiters = new Set<{ bytes: number; resolve: () => void }>();
+  /** Wakes the waiters whose bound is met; all of them once the stream is gone. */
+  const wake = () => {
+    for (const waiter of waiters) {
+      if (!open || buffered() <= waiter.bytes) {
+        waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+  };
+  const shut = () => {
+    open = false;
+    wake();
+  };
   const readable = new ReadableStream<Uint8Array>(
     {
       start: (c) => {
         controller = c;
       },
-      cancel: gone,
+      // Called after the reader took a chunk (while there is room): the moment to look.
+      pull: wake,
+      cancel: () => {
+        shut();
+        gone();
+      },
     },
     new ByteLengthQueuingStrategy({ highWaterMark: maxBufferedBytes }),
   );
@@ -33,13 +59,22 @@ export function webStreamSink(maxBufferedBytes: number, gone: () => void): SseSi
     readable,
     write: (chunk) => controller.enqueue(chunk),
     get buffered() {
-      return maxBufferedBytes - (controller.desiredSize ?? maxBufferedBytes);
+      return buffered();
     },
-    end: () => controller.close(),
+    drained: (bytes) =>
+      new Promise<void>((resolve) => {
+        if (!open || buffered() <= bytes) resolve();
+        else waiters.add({ bytes, resolve });
+      }),
+    end: () => {
+      controller.close();
+      shut();
+    },
     destroy: (reason) => {
       const error = new Error(reason);
       error.stack = reason;
       controller.error(error);
+      shut();
     },
   };
 }
@@ -65,6 +100,20 @@ export function nodeResponseSink(
     get buffered() {
       return response.writableLength;
     },
+    drained: (bytes) =>
+      new Promise<void>((resolve) => {
+        // Node says 'drain' once its buffer is empty again after passing its high-water mark.
+        const limit = Math.max(bytes, response.writableHighWaterMark);
+        const check = () => {
+          if (!response.destroyed && !response.writableEnded && response.writableLength > limit) return;
+          response.off('drain', check);
+          response.off('close', check);
+          resolve();
+        };
+        response.on('drain', check);
+        response.on('close', check);
+        check();
+      }),
     end: () => response.end(),
     destroy: (reason) => {
       log(reason);
