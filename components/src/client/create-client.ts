@@ -233,8 +233,10 @@ export function createJobStatusClient(options: JobStatusClientOptions): JobStatu
       stopPage = undefined;
     }
     const halt = !work || stopped();
+    // While the election runs (a few ms), a tab loads what it watches but opens no stream:
+    // most tabs turn out followers, and the server should see one stream per browser.
     if (halt || !source()) stream?.stop();
-    else stream?.want(streamQuery(all), all.logs);
+    else if (!group || group.leading !== undefined) stream?.want(streamQuery(all), all.logs);
     if (halt) poller.stop();
     else poller.plan();
 
@@ -246,7 +248,7 @@ export function createJobStatusClient(options: JobStatusClientOptions): JobStatu
       : !work || unseen() ? 'paused'
       : live ? 'live'
       : poller.failures > 2 ? 'backoff'
-      : stream?.open && !stream.failures ? connection.state // first attempt, not known yet
+      : (stream?.open || (group && group.leading === undefined)) && !stream?.failures ? connection.state // not known yet
       : 'polling';
     let error = closed ? null : fatal ?? (live ? null : poller.error ?? stream?.error ?? null);
     let stale = !closed && !fatal && (offline || state === 'backoff' || (state === 'polling' && !!poller.error));

@@ -78,16 +78,17 @@ export function joinTabGroup(key: string, clock: JobStatusClock, on: TabGroupEve
     timer = undefined;
     if (!group.active || closed || group.leading === undefined) return;
     const leading = group.leading;
-    timer = clock.setTimeout(
-      () => {
-        timer = undefined;
-        if (leading) on.beat();
-        else claim('steal');
-        arm();
-      },
-      // Followers wait a little differently, so one of them steals first.
-      leading ? LEADER_BEAT : LEADER_SILENCE + Math.random() * 200,
-    );
+    // Followers wait a little differently, so one of them steals first.
+    const ms = leading ? LEADER_BEAT : LEADER_SILENCE + Math.random() * 200;
+    const due = clock.now() + ms;
+    timer = clock.setTimeout(() => {
+      timer = undefined;
+      if (leading) on.beat();
+      // A timer that fires late means this tab was busy itself: the leader's beats may
+      // be waiting in the queue behind it, so that is no proof of a silent leader.
+      else if (clock.now() - due < LEADER_BEAT) claim('steal');
+      arm();
+    }, ms);
   }
 
   const group = {

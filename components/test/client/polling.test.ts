@@ -34,6 +34,7 @@ describe('JobStatusClient', () => {
       expect(requests.polls()).to.have.length(1);
       await clock.advance(1);
       await waitFor(answered(requests, 2), 'the second poll');
+      await waitFor(() => clock.delays.length > 0, 'the third poll planned');
       expect(clock.delays).to.deep.equal([3000]);
 
       await release(job!.job_id);

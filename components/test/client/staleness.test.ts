@@ -21,7 +21,8 @@ describe('JobStatusClient', () => {
       client.watch(job!.job_id, () => {});
       await clock.advance(10);
       await waitFor(answered(requests, 1), 'the first poll');
-      await waitFor(() => client!.connection.state === 'polling', 'polling');
+      await waitFor(() => client!.connection.lastUpdateAt !== null, 'the first poll taken in');
+      expect(client.connection.state).to.equal('polling');
       const lastGood = clock.now();
       expect(client.connection).to.include({ stale: false, lastUpdateAt: lastGood });
 

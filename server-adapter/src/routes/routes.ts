@@ -88,6 +88,8 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
   };
 
   app.onError((error, c) => {
+    // A body left unread would be taken for the next request on this connection: close it.
+    if (hasUnreadBody(c.req.raw)) c.header('Connection', 'close');
     if (error instanceof JobStatusError) return c.json(error.toBody(), error.status as ContentfulStatusCode);
     if (error instanceof HTTPException) {
       const status = error.status as ContentfulStatusCode;
@@ -115,7 +117,11 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     '/',
     bodyLimit({
       maxSize: limits.maxBodyBytes,
-      onError: (c) => c.json({ error: { code: 'payload_too_large', message: `body: at most ${limits.maxBodyBytes} bytes are accepted` } }, 413),
+      onError: (c) => {
+        // The rest of the body is never read: the connection cannot carry another request.
+        c.header('Connection', 'close');
+        return c.json({ error: { code: 'payload_too_large', message: `body: at most ${limits.maxBodyBytes} bytes are accepted` } }, 413);
+      },
     }),
     async (c) => {
       const type = c.req.header('content-type') ?? '';
@@ -210,6 +216,8 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
       'Content-Encoding': 'identity',
       [HEARTBEAT_HEADER]: String(deps.heartbeatMs),
     };
+    // HEAD asks whether a stream would open: the same checks and headers, and no stream.
+    if (c.req.method === 'HEAD') return c.body(null, 200, headers);
     const stream = {
       principal,
       callerId: principal.id,
@@ -287,6 +295,13 @@ function hash(text: string): string {
     h = Math.imul(h, 0x01000193);
   }
   return (h >>> 0).toString(36) + text.length.toString(36);
+}
+
+/** True when the request came with a body that nothing has read. */
+function hasUnreadBody(request: Request): boolean {
+  const length = request.headers.get('content-length');
+  const sent = request.headers.has('transfer-encoding') || (length !== null && length !== '0');
+  return sent && !request.bodyUsed;
 }
 
 /** Node's response, when the app runs under @hono/node-server (which passes it as `c.env.outgoing`). */
