@@ -146,6 +146,7 @@ describe('many tabs of the demo in one browser', () => {
     await followers[0]!.locator('job-trigger[kind="sync.pull"][target="peer-a"] button').click();
     await Promise.all(followers.map((page) => page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('state') === 'running', tile)));
 
+    expect(streams).toHaveLength(1);
     // Frozen: the leader's main thread runs nothing for 4 s (a hung tab; headless Chromium
     // does not freeze a visible page through the page lifecycle API).
     const frozenAt = Date.now();
