@@ -1,6 +1,6 @@
-import type { EnqueueResponse, JobLogLine, JobSnapshot } from '@job-status/protocol';
+import type { EnqueueResponse, JobSnapshot } from '@job-status/protocol';
 import { clampInterval, DEBOUNCE } from './delays.js';
-import { JobStatusError } from './job-status-error.js';
+import type { JobStatusError } from './job-status-error.js';
 import { observePage } from './page-lifecycle.js';
 import { createPoller } from './poller.js';
 import { createRequest } from './request.js';
@@ -9,23 +9,9 @@ import { createStreamChannel } from './stream-channel.js';
 import { streamQuery } from './stream-query.js';
 import { createSubjects, hasWork } from './subjects.js';
 import type { Wants } from './subjects.js';
-import { joinTabGroup } from './tab-group.js';
+import { shareTabs } from './tab-sharing.js';
+import type { Batch } from './tab-sharing.js';
 import type { ConnectionState, JobStatusClient, JobStatusClientOptions, JobStatusClock } from './types.js';
-
-/** What the source of updates (this tab alone, or the group's leader) hands every tab. */
-interface Batch {
-  snapshots?: JobSnapshot[];
-  gone?: string[];
-  lines?: [string, JobLogLine[]];
-  resync?: boolean;
-  /** The stream's last event id: where a tab that takes over resumes. */
-  id?: string;
-}
-
-/** A JobStatusError as plain data, to cross BroadcastChannel. */
-type PackedError = [JobStatusError['type'], string, number | null, string | null];
-const pack = (e: JobStatusError | null | undefined): PackedError | null => (e ? [e.type, e.message, e.status, e.code] : null);
-const unpack = (p: PackedError | null) => (p ? new JobStatusError(...p) : null);
 
 const enc = encodeURIComponent;
 const systemClock: JobStatusClock = {
@@ -57,19 +43,11 @@ export function createJobStatusClient(options: JobStatusClientOptions): JobStatu
     stale: false,
     lastUpdateAt: null as number | null,
   });
-  const tab = Math.random().toString(36).slice(2);
-  /** The other tabs of the group: what each wants and whether it is visible. */
-  const followers = new Map<string, [Wants, boolean]>();
-  /** A follower's view of the group's connection, as the leader last reported it. */
-  let mirror: [ConnectionState, PackedError | null, boolean, number | null] | undefined;
   let closed = false;
   let hidden = false;
   let offline = false;
-  let leaving = false;
   let debounce: unknown;
   let stopPage: (() => void) | undefined;
-  /** What a follower last told the group, or what a leader last reported. */
-  let sent = '';
 
   const subjects = createSubjects(soon);
   const request = createRequest(base, options.fetch ?? ((input, init) => fetch(input, init)), (r) => poller.inspect(r));
@@ -112,26 +90,28 @@ export function createJobStatusClient(options: JobStatusClientOptions): JobStatu
   const group =
     options.shareAcrossTabs === false
       ? undefined
-      : joinTabGroup(`job-status ${new URL(base, globalThis.location?.href)}`, clock, {
-          role(leading) {
-            mirror = undefined;
-            sent = '';
-            if (leading) group!.send({ lead: 1 });
-            sync();
+      : shareTabs(`job-status ${new URL(base, globalThis.location?.href)}`, clock, {
+          changed: sync,
+          batch: apply,
+          fatal(error) {
+            if (subjects.fatal !== error) subjects.fatal = error;
           },
-          message,
-          beat: report,
+          wake() {
+            subjects.fatal = undefined;
+            poller.wake = true;
+          },
+          status: () => [connection.state, connection.error, connection.stale, connection.lastUpdateAt, stream?.lastId],
         });
   /** This tab fetches: alone, while the election runs, or as the leader. */
   const source = () => group?.leading !== false;
   /** Nobody in the group looks: this tab is hidden, and so is every follower. */
-  const unseen = () => hidden && ![...followers.values()].some((f) => f[1] && source());
+  const unseen = () => hidden && !(group?.leading && group.seen);
   const stopped = () => closed || !!subjects.fatal || offline || unseen();
 
   /** Hands what the source received to this tab and, from a leader, to every other tab. */
   function emit(batch: Batch) {
     batch.id = stream?.lastId;
-    if (group?.leading) group.send({ batch });
+    group?.publish(batch);
     apply(batch);
   }
 
@@ -153,52 +133,15 @@ export function createJobStatusClient(options: JobStatusClientOptions): JobStatu
   /** A 401/403: every tab stops, until a tab comes back into view or online. */
   function fail(error: JobStatusError) {
     subjects.fatal = error;
-    group?.send({ fatal: pack(error) });
+    group?.fail(error);
   }
 
   /** What the source fetches: this tab's wants, and a leader's followers'. */
   function union(): Wants {
     const all = subjects.wants();
-    if (group?.leading)
-      for (const [w] of followers.values()) {
-        all.ids.push(...w.ids);
-        all.scopes.push(...w.scopes);
-        all.filters.push(...w.filters);
-        for (const id in w.logs) all.logs[id] = Math.min(all.logs[id] ?? Infinity, w.logs[id] ?? Infinity);
-      }
+    if (group?.leading) group.union(all);
     const scopes = new Map(all.scopes.map((s) => [JSON.stringify([s.kind, s.target]), s]));
     return { ...all, ids: [...new Set(all.ids)], scopes: [...scopes.values()] };
-  }
-
-  function message(data: any) {
-    const leading = group!.leading;
-    if (data.tab) {
-      if (data.wants) followers.set(data.tab, [data.wants, data.visible]);
-      else followers.delete(data.tab);
-      if (!leading) return;
-      if (data.wake) {
-        subjects.fatal = undefined;
-        poller.wake = true;
-      }
-      sync();
-      return report();
-    }
-    if (data.fatal) subjects.fatal = unpack(data.fatal)!;
-    if (leading) return sync();
-    group!.heard();
-    if (data.lead) sent = '';
-    if (data.batch) apply(data.batch);
-    if (data.status) {
-      mirror = data.status;
-      if (stream && data.id) stream.lastId = data.id;
-      if (subjects.fatal && !mirror![1]) subjects.fatal = undefined;
-    }
-    sync();
-  }
-
-  /** A leader tells its followers how the group's connection is. */
-  function report() {
-    group?.send({ status: [connection.state, pack(connection.error), connection.stale, connection.lastUpdateAt], id: stream?.lastId });
   }
 
   function soon() {
@@ -224,7 +167,7 @@ export function createJobStatusClient(options: JobStatusClientOptions): JobStatu
         hidden = offline = false;
         subjects.fatal = undefined; // coming back is a reason to try once more, even after a 401/403
         poller.wake = true;
-        sent = '';
+        group?.resume();
         sync();
       });
     }
@@ -240,7 +183,6 @@ export function createJobStatusClient(options: JobStatusClientOptions): JobStatu
     if (halt) poller.stop();
     else poller.plan();
 
-    if (group) group.active = group.leading ? followers.size > 0 : work && !hidden;
     const fatal = subjects.fatal;
     const live = stream?.live;
     let state: ConnectionState =
@@ -254,35 +196,18 @@ export function createJobStatusClient(options: JobStatusClientOptions): JobStatu
     let stale = !closed && !fatal && (offline || state === 'backoff' || (state === 'polling' && !!poller.error));
     if (!source() && state !== 'offline' && state !== 'paused') {
       // A follower shows the group's connection, once the leader has said how it is.
-      if (mirror) [state, , stale, connection.lastUpdateAt] = mirror;
+      const mirror = group!.mirror;
+      if (mirror) [state, error, stale, connection.lastUpdateAt] = mirror;
       else state = connection.state;
-      error = unpack(mirror?.[1] ?? null);
     }
-    if (group?.leading === false && !leaving) {
-      const said = JSON.stringify([mine, !hidden]);
-      if (said !== sent) group.send({ tab, wants: work ? mine : null, visible: !hidden, wake: !sent });
-      sent = said;
-    }
-    if (state !== connection.state || error?.message !== connection.error?.message || stale !== connection.stale) {
+    const changed = state !== connection.state || error?.message !== connection.error?.message || stale !== connection.stale;
+    if (changed) {
       connection.state = state;
       connection.error = error;
       connection.stale = stale;
       connection.dispatchEvent(new Event('change'));
-      if (group?.leading) report();
     }
-  }
-
-  if (group) {
-    // A follower that leaves says so, so the leader stops fetching for it.
-    addEventListener('pagehide', () => {
-      leaving = true;
-      if (group.leading === false) group.send({ tab });
-    });
-    addEventListener('pageshow', () => {
-      leaving = false;
-      sent = '';
-      sync();
-    });
+    group?.update(mine, work, hidden, changed);
   }
 
   function subscribe(key: unknown, subject: Parameters<typeof subjects.add>[1], listener?: Parameters<typeof subjects.add>[2]) {
@@ -326,7 +251,6 @@ export function createJobStatusClient(options: JobStatusClientOptions): JobStatu
     close() {
       closed = true;
       subjects.clear();
-      if (group?.leading === false) group.send({ tab });
       group?.close();
       sync();
     },

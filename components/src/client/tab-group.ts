@@ -1,11 +1,11 @@
 import type { JobStatusClock } from './types.js';
 
 /** How often a leader with followers says it is alive, in ms. */
-export const LEADER_BEAT = 250;
+export const LEADER_BEAT = 200;
 /** How long a visible follower with work waits for the leader before it takes over, in ms. */
-export const LEADER_SILENCE = 600;
+export const LEADER_SILENCE = 700;
 
-/** What the group tells its tab. */
+/** What the election tells its tab. */
 export interface TabGroupEvents {
   /** This tab leads (true) or follows (false); the first call decides, later ones are hand-overs. */
   role(leading: boolean): void;
@@ -79,7 +79,7 @@ export function joinTabGroup(key: string, clock: JobStatusClock, on: TabGroupEve
     if (!group.active || closed || group.leading === undefined) return;
     const leading = group.leading;
     // Followers wait a little differently, so one of them steals first.
-    const ms = leading ? LEADER_BEAT : LEADER_SILENCE + Math.random() * 200;
+    const ms = leading ? LEADER_BEAT : LEADER_SILENCE + Math.random() * 150;
     const due = clock.now() + ms;
     timer = clock.setTimeout(() => {
       timer = undefined;

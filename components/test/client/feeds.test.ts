@@ -34,6 +34,24 @@ describe('JobStatusClient', () => {
       expect(requests.requests).to.have.length(0);
     });
 
+    it('filters by state, and a job named by another watch does not leak into it', async () => {
+      const tenant = await newTenant();
+      const streams = recordingEventSource();
+      client = createJobStatusClient({ baseUrl: tenant.baseUrl, EventSource: streams.EventSource });
+      const target = uniqueTarget();
+      const [gated] = await enqueueOnServer('test.gated', target);
+      const done: JobSnapshot[] = [];
+      client.watchJobs({ target, state: 'success' }, (jobs) => done.push(...jobs));
+      client.watch(gated!.job_id, () => {});
+      await waitFor(() => client!.connection.state === 'live', 'live');
+      expect(streams.open()[0]!.url).to.include('state=success');
+      await frames(2);
+      expect(done).to.deep.equal([]); // the running job, carried for watch(), is not a success
+      await release(gated!.job_id);
+      await waitFor(() => done.length === 1, 'the job, once it succeeded');
+      expect(done[0]).to.include({ job_id: gated!.job_id, state: 'success' });
+    });
+
     it('stops hearing after unsubscribe, and the stream closes with the last watch', async () => {
       const tenant = await newTenant();
       const streams = recordingEventSource();

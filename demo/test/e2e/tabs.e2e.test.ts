@@ -50,6 +50,18 @@ async function openTabs(count: number, path: string) {
   return { context, pages, streams, errors, loadTimes };
 }
 
+/** What the page's shared client says about its connection. */
+const connectionOf = (page: Page) =>
+  page.evaluate(() => (document.querySelector('job-status-provider') as unknown as { client: { connection: { state: string } } }).client.connection.state);
+
+/** Makes the page report itself hidden or visible and tells it, as the browser would on a tab switch. */
+const setHidden = (page: Page, hidden: boolean) =>
+  page.evaluate((value) => {
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => value });
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (value ? 'hidden' : 'visible') });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+
 const stateOf = (page: Page, selector: string) =>
   page.evaluate((sel) => document.querySelector(sel)?.getAttribute('state') ?? '', selector);
 
@@ -123,5 +135,58 @@ describe('many tabs of the demo in one browser', () => {
       expect(states.slice(states.indexOf('success'))).toEqual(['success']);
     }
     expect(streams).toHaveLength(2);
+  }, 120_000);
+
+  it('takes over within 1 s from a frozen leader tab', async () => {
+    const { context, pages, streams } = await openTabs(3, '/admin/sync-control');
+    contexts.push(context);
+    const tile = '#pull-peer-a';
+    const leader = streams[0]!.page;
+    const followers = pages.filter((page) => page !== leader);
+    await followers[0]!.locator('job-trigger[kind="sync.pull"][target="peer-a"] button').click();
+    await Promise.all(followers.map((page) => page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('state') === 'running', tile)));
+
+    expect(streams).toHaveLength(1);
+    // Frozen: the leader's main thread runs nothing for 4 s (a hung tab; headless Chromium
+    // does not freeze a visible page through the page lifecycle API).
+    const frozenAt = Date.now();
+    const thawed = leader.evaluate(() => {
+      const end = Date.now() + 4_000;
+      while (Date.now() < end);
+    });
+    await expect.poll(() => streams.length, { timeout: 5_000, interval: 20 }).toBe(2);
+    const handOver = streams[1]!.at - frozenAt;
+    console.log(`[tabs] hand-over from a frozen leader: ${handOver} ms`);
+    expect(handOver).toBeLessThan(1_000);
+    expect(await Promise.all(followers.map((page) => settle(page, tile)))).toEqual(followers.map(() => 'success'));
+
+    // Thawed, the old leader follows: it hears the outcome and opens no stream of its own.
+    await thawed;
+    expect(await settle(leader, tile)).toBe('success');
+    expect(streams).toHaveLength(2);
+  }, 120_000);
+
+  it('keeps the stream while one tab is visible, and pauses the group when every tab is hidden', async () => {
+    const { context, pages, streams } = await openTabs(2, '/admin/sync-control');
+    contexts.push(context);
+    const leader = streams[0]!.page;
+    const follower = pages.find((page) => page !== leader)!;
+    await expect.poll(() => connectionOf(follower)).toBe('live');
+
+    expect(streams).toHaveLength(1);
+    await setHidden(leader, true);
+    await new Promise((resolve) => setTimeout(resolve, 2_000)); // past the 1 s pause delay
+    expect(await connectionOf(follower)).toBe('live');
+    // Still the group's one stream, held by the hidden leader for the visible follower.
+    expect(streams).toHaveLength(1);
+
+    await setHidden(follower, true);
+    await expect.poll(() => Promise.all(pages.map(connectionOf)), { timeout: 5_000 }).toEqual(['paused', 'paused']);
+
+    // One tab back in view: the group's stream returns, resuming where it stopped.
+    const before = streams.length;
+    await setHidden(follower, false);
+    await expect.poll(() => connectionOf(follower), { timeout: 5_000 }).toBe('live');
+    expect(streams.length).toBe(before + 1);
   }, 120_000);
 });
