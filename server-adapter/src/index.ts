@@ -89,6 +89,7 @@ export function createJobStatus<P extends Principal = Principal>(options: JobSta
     epoch,
     heartbeatMs,
     maxBufferedBytes: limits.maxBufferedBytes,
+    maxReplayBytes: limits.maxReplayBytes,
     maxStreamsPerCaller: limits.maxStreamsPerCaller,
     canSee: options.canSee,
     snapshots: (ids) => registry.getMany(ids),

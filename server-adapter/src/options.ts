@@ -31,6 +31,12 @@ export interface JobStatusLimits {
   maxStreamsPerCaller: number;
   /** Unsent bytes after which a slow stream is closed (it resumes on reconnect). Default 1 MiB. */
   maxBufferedBytes: number;
+  /**
+   * Bytes that all streams catching up from the store (replays, log backlogs) may leave
+   * waiting for their readers together; a resume past what this allows gets `resync` and
+   * snapshots instead of a replay. Default 32 MiB (2 048 readers that never read).
+   */
+  maxReplayBytes: number;
   /** Largest `POST /` body in bytes; a larger one gets 413. Default 64 KiB. */
   maxBodyBytes: number;
   /** Ids in one `GET /?ids=` or one stream's `job=` filters. Default 100. */
@@ -88,6 +94,7 @@ export interface JobStatusOptions<P extends Principal = Principal> {
 export const DEFAULT_LIMITS: Readonly<JobStatusLimits> = Object.freeze({
   maxStreamsPerCaller: 8,
   maxBufferedBytes: 1024 * 1024,
+  maxReplayBytes: 32 * 1024 * 1024,
   maxBodyBytes: 64 * 1024,
   maxIds: 100,
   maxPageSize: 100,

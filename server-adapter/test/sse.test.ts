@@ -120,6 +120,32 @@ describe('GET /events over a real socket', () => {
     expect(names).toEqual(['resync', 'job-update', 'ready']);
   });
 
+  it('sends a resynced scoped or unfiltered stream the current snapshot of each job it carries that changed since, within canSee', async () => {
+    await setup({ canSee: (principal, job) => job.actor === principal.name });
+    ctx.jobs.define('t.a', { run: () => ({ message: 'done' }) });
+    ctx.jobs.define('t.b', { run: () => undefined });
+    const held = gate();
+    ctx.jobs.define('t.busy', { run: () => held.promise });
+    const old = await enqueue('t.a');
+    for (let i = 0; (await ctx.jobs.get(old))!.state !== 'success' && i < 200; i++) await new Promise((r) => setTimeout(r, 5));
+    const since = (await ctx.jobs.get(old))!.seq;
+    const done = await enqueue('t.a');
+    const busy = await enqueue('t.busy');
+    const other = await enqueue('t.b');
+    const hidden = await enqueue('t.a', undefined, { 'x-user': 'other' });
+    for (let i = 0; (await ctx.jobs.get(done))!.state !== 'success' && i < 200; i++) await new Promise((r) => setTimeout(r, 5));
+    // Another epoch: what the client held cannot be replayed, but numbers only grow.
+    const scoped = await stream('?kind=t.a,t.busy', { ...asAdmin, 'last-event-id': `otherepoch-${since}` });
+    const all = await stream('', { ...asAdmin, 'last-event-id': `otherepoch-${since}` });
+    for (const s of [scoped, all]) await s.until(() => s.events.some((e) => e.event === 'ready'));
+    expect(scoped.events.map((e) => e.event).filter((e) => e !== 'heartbeat')[0]).toBe('resync');
+    expect(new Set(scoped.updates().map((u) => u.job_id))).toEqual(new Set([done, busy]));
+    expect(scoped.updates().find((u) => u.job_id === done)!.state).toBe('success');
+    expect(new Set(all.updates().map((u) => u.job_id))).toEqual(new Set([done, busy, other]));
+    expect([...scoped.updates(), ...all.updates()].some((u) => u.job_id === hidden || u.job_id === old)).toBe(false);
+    held.open();
+  });
+
   it('sends resync when the resume point is ahead of the log', async () => {
     await setup();
     const s = await stream('', { ...asAdmin, 'last-event-id': 'x-999999' });

@@ -1,10 +1,4 @@
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createJobStatusClient } from '@job-status/elements/client';
 import { parseEventId } from '@job-status/protocol';
@@ -13,6 +7,7 @@ import { percentile, pick, printReport, sleep, tally, waitUntil } from './suppor
 import { USER_HEADER } from './support/chaos-server.js';
 import type { RandomPlan } from './support/chaos-server.js';
 import { eventSourceClass } from './support/event-source.js';
+import { memoryOf, rawGet, startServerProcess } from './support/server-process.js';
 
 /**
  * Slow and abusive clients against the job service in its own process (so its memory is
@@ -28,53 +23,11 @@ const BASELINE_MS = pick(4000, 10_000);
 const SLOW_READERS = 8;
 /** Rounds of never-reading readers: each round opens 8 and waits until the server has cut them all off. */
 const SLOW_ROUNDS = pick(2, 8);
-const DEMO = fileURLToPath(new URL('../..', import.meta.url));
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** Starts `support/abuse-server-main.ts` and waits for its `{url, pid, dbPath}` line. */
-async function startServer() {
-  const child: ChildProcess = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'test/chaos/support/abuse-server-main.ts'], {
-    cwd: DEMO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  cleanups.push(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  });
-  const info = await new Promise<{ url: string; pid: number; dbPath: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the chaos server did not start')), 20_000);
-    child.once('exit', (code) => reject(new Error(`the chaos server exited with ${code}`)));
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve(JSON.parse(line));
-    });
-  });
-  return { ...info, port: Number(new URL(info.url).port), child, stderr: () => stderr };
-}
-
-/** Resident memory of a process in MiB: now, and its peak so far. */
-function memoryOf(pid: number) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) / 1024;
-  return { rss: field('VmRSS'), peak: field('VmHWM') };
-}
-
-/** A raw HTTP/1.1 GET on its own socket: what an abusive script sends, without fetch's manners. */
-function rawGet(port: number, path: string, headers: Record<string, string>) {
-  const socket = connect(port, '127.0.0.1');
-  socket.on('error', () => undefined);
-  const lines = [`GET ${path} HTTP/1.1`, `Host: 127.0.0.1:${port}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
-  socket.write(`${lines.join('\r\n')}\r\n\r\n`);
-  return socket;
-}
 
 /** Opens a stream on a raw socket and resolves with its status once the headers arrive; the socket stays open. */
 async function openRaw(port: number, path: string, headers: Record<string, string>) {
@@ -112,7 +65,7 @@ describe('slow and abusive clients', () => {
   it(
     'cuts off or refuses every abuser, keeps memory bounded, and serves a normal client every event',
     async () => {
-      const server = await startServer();
+      const server = await startServerProcess(cleanups);
       const { port, url } = server;
       const as = (user: string) => ({ [USER_HEADER]: user });
       const streams = async () => ((await (await fetch(`${url}/_chaos/streams`)).json()) as { streams: number }).streams;

@@ -5,6 +5,7 @@ import { printReport, waitUntil } from './support/chaos.js';
 import { startChaosServer, USER_HEADER } from './support/chaos-server.js';
 import { eventSourceClass } from './support/event-source.js';
 import type { StreamConnection } from './support/event-source.js';
+import { resumePoint } from './support/server-process.js';
 
 /**
  * What the long dropped-streams run found: a reader that comes back after missing more
@@ -25,17 +26,7 @@ describe('a resume with more to replay than the buffer bound', () => {
     cleanups.push(() => server.close());
     const headers = { [USER_HEADER]: 'reader' };
     // Where the log stands now: the reader's resume point.
-    const head = await fetch(`${server.url}/jobs/events`, { headers });
-    const reader = head.body!.getReader();
-    let text = '';
-    const READY = /id: (\S+)\nevent: ready\n/;
-    while (!READY.test(text)) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`the stream ended before its ready event: ${text}`);
-      text += new TextDecoder().decode(value);
-    }
-    const resumeFrom = READY.exec(text)![1]!;
-    await reader.cancel();
+    const resumeFrom = await resumePoint(server.url, headers);
 
     // While it is away: 3000 events of about 1 KB.
     const job = await server.jobs.enqueue('chaos.burst', { count: 3000, pad: 1000 });

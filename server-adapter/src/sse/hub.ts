@@ -2,12 +2,14 @@ import type { JobLogLine, JobSnapshot } from '@job-status/protocol';
 import { JobEvent, formatEventId, parseEventId } from '@job-status/protocol';
 import type { JobBus } from '../buses/bus.js';
 import { JobStatusError } from '../errors.js';
-import type { JobStore } from '../stores/store.js';
+import { publicSnapshot } from '../stores/store.js';
+import type { JobStore, StoredJob } from '../stores/store.js';
 import { EventFeed } from './event-feed.js';
 import { encodeFrame } from './frame.js';
 import { LogTail } from './log-tail.js';
+import { ReplayBudget } from './replay-budget.js';
 import type { LogTailSource } from './log-tail.js';
-import { SseSession, matchesFilter } from './session.js';
+import { SseSession, isScoped, matchesFilter } from './session.js';
 import { webStreamSink } from './sink.js';
 import type { SseSink } from './sink.js';
 import type { StreamFilter } from './session.js';
@@ -19,6 +21,8 @@ export interface SseHubOptions<P> {
   epoch: Promise<string>;
   heartbeatMs: number;
   maxBufferedBytes: number;
+  /** What the replays of the process may leave waiting for their readers, all together. */
+  maxReplayBytes: number;
   maxStreamsPerCaller: number;
   canSee: ((principal: P, job: JobSnapshot) => boolean) | undefined;
   /** Reads the current snapshots of the named jobs. */
@@ -52,7 +56,9 @@ export interface OpenStreamOptions<P> {
 /** How long a browser waits before reconnecting, sent once per stream. */
 const RETRY_MS = 3000;
 /** Events read from the store per round while replaying. */
-const REPLAY_PAGE = 1000;
+const REPLAY_PAGE = 100;
+/** Snapshots a stream gets at most after a resync, besides the jobs it names. */
+const RESYNC_MAX_JOBS = 1000;
 /** How long a replay waits for a reader that takes nothing before cutting it off. */
 const REPLAY_STALL_MS = 30_000;
 const encoder = new TextEncoder();
@@ -72,6 +78,7 @@ export class SseHub<P> {
   readonly #byLog = new Map<string, Set<LogTail>>();
   readonly #tails = new Map<SseSession<P>, LogTail[]>();
   readonly #logSource: LogTailSource;
+  readonly #budget: ReplayBudget;
   readonly #unfiltered = new Set<SseSession<P>>();
   readonly #perCaller = new Map<string, number>();
   readonly #sessions = new Set<SseSession<P>>();
@@ -87,9 +94,11 @@ export class SseHub<P> {
     // Streams get the log in order and without holes, whatever the bus did on the way.
     this.#feed = new EventFeed(options.store, (seq, snapshot) => this.#broadcast(seq, snapshot), () => this.#resyncAll());
     this.#ready().catch(() => undefined);
+    this.#budget = new ReplayBudget(options.maxReplayBytes, options.maxBufferedBytes / 2);
     this.#logSource = {
       read: options.logs,
-      room: (session) => session.room(this.#options.maxBufferedBytes / 2, REPLAY_STALL_MS),
+      room: async (session) => (await session.room(this.#budget.window, REPLAY_STALL_MS)) && (await this.#budget.turn(), !session.closed),
+      hasRoom: (session) => session.sink.buffered <= this.#budget.window,
       eventBytes: Math.min(64 * 1024, this.#options.maxBufferedBytes / 8),
       failed: options.internal,
     };
@@ -139,13 +148,16 @@ export class SseHub<P> {
     session.send(encodeFrame({ event: JobEvent.heartbeat, data: JSON.stringify({ interval_ms: this.#options.heartbeatMs }) }));
     try {
       let position: number;
-      const replayed = resumeFrom && resumeFrom.epoch === epoch ? await this.#replay(session, epoch, resumeFrom.seq) : null;
+      // A replay the process has no room for is served as a resync: the snapshots say the same in less.
+      const replayable = resumeFrom && resumeFrom.epoch === epoch && this.#budget.hasRoom;
+      const replayed = replayable ? await this.#budget.run(() => this.#replay(session, epoch, resumeFrom.seq)) : null;
       if (replayed !== null) {
         position = replayed;
       } else {
         position = await this.#options.store.head();
         if (resumeFrom) session.send(encodeFrame({ event: JobEvent.resync, data: '{}' }));
         await this.#sendSnapshots(session);
+        if (resumeFrom) await this.#budget.run(() => this.#sendChangedSince(session, resumeFrom.seq));
       }
       // Live events that the replay or the snapshots already covered are dropped.
       const pending = session.pending ?? [];
@@ -203,23 +215,33 @@ export class SseHub<P> {
       .finally(() => (this.#starting = null)));
   }
 
-  /** Sends the stored events after `after`; returns the last seq covered, or null when they are gone. */
+  /**
+   * Sends the stored events after `after`; returns the last seq covered, or null when they
+   * are gone. A long absence can mean more to replay than the slow-reader bound: it goes
+   * as fast as the client reads (sending it all at once would cut the stream, and the
+   * same replay would cut the next one too). While the reader has no room, the replay
+   * holds nothing but its position: it reads the store again once there is room.
+   */
   async #replay(session: SseSession<P>, epoch: string, after: number): Promise<number | null> {
     let position = after;
     for (;;) {
+      if (!(await session.room(this.#budget.window, REPLAY_STALL_MS))) return position;
+      await this.#budget.turn();
+      if (session.closed) return position;
       const events = await this.#options.store.readEvents(position, REPLAY_PAGE);
       if (events === null) return null;
+      let full = false;
       for (const { seq, snapshot } of events) {
         if (this.#carries(session, snapshot)) {
-          // A long absence can mean more to replay than the slow-reader bound: send it as
-          // fast as the client reads, instead of all at once (which would cut the stream,
-          // and the same replay would cut the next one too).
-          if (!(await session.room(this.#options.maxBufferedBytes / 2, REPLAY_STALL_MS))) return position;
+          if (session.sink.buffered > this.#budget.window) {
+            full = true;
+            break;
+          }
           session.send(updateFrame(epoch, seq, snapshot));
         }
         position = seq;
       }
-      if (events.length < REPLAY_PAGE || session.closed) return position;
+      if (session.closed || (!full && events.length < REPLAY_PAGE)) return position;
     }
   }
 
@@ -229,6 +251,39 @@ export class SseHub<P> {
       if (this.#visible(session, snapshot)) {
         session.send(encodeFrame({ event: JobEvent.update, data: JSON.stringify(snapshot) }));
       }
+    }
+  }
+
+  /**
+   * After a resync, a scoped or unfiltered stream gets the current snapshot of each job it
+   * carries that is busy or changed after `after` (numbers only grow, across epochs too),
+   * the most recently updated first found, at most RESYNC_MAX_JOBS; sent in log order, at
+   * the reader's pace. Named jobs already went out with their snapshots.
+   */
+  async #sendChangedSince(session: SseSession<P>, after: number) {
+    const { filter } = session;
+    if (!isScoped(filter) && filter.jobs.size) return;
+    const { store } = this.#options;
+    const found = new Map<string, JobSnapshot>();
+    const keep = (job: StoredJob) => {
+      if (found.size >= RESYNC_MAX_JOBS || filter.jobs.has(job.job_id)) return;
+      const snapshot = publicSnapshot(job);
+      if (this.#carries(session, snapshot)) found.set(job.job_id, snapshot);
+    };
+    for (const job of await store.listBusy()) keep(job);
+    const query = { kinds: [...filter.kinds], targets: [...filter.targets], states: [...(filter.states ?? [])], sort: 'updated_desc' as const, limit: 100 };
+    let cursor: string | undefined;
+    while (found.size < RESYNC_MAX_JOBS) {
+      const page = await store.list({ ...query, cursor });
+      const newer = page.jobs.filter((job) => job.seq > after);
+      newer.forEach(keep);
+      // Updated in order: a page with nothing newer means the rest is older still (give or take a clock step).
+      if (!newer.length || page.next_cursor === null) break;
+      cursor = page.next_cursor;
+    }
+    for (const snapshot of [...found.values()].sort((a, b) => a.seq - b.seq)) {
+      if (!(await session.room(this.#budget.window, REPLAY_STALL_MS))) return;
+      session.send(encodeFrame({ event: JobEvent.update, data: JSON.stringify(snapshot) }));
     }
   }
 

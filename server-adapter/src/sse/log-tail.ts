@@ -4,7 +4,7 @@ import { encodeFrame } from './frame.js';
 import type { SseSession } from './session.js';
 
 /** Lines read from the store per round while catching up. */
-const PAGE = 200;
+const PAGE = 100;
 
 /** How a tail reads stored lines and how fast it may send them. */
 export interface LogTailSource {
@@ -12,6 +12,8 @@ export interface LogTailSource {
   read(jobId: string, after: number, limit: number): Promise<JobLogLine[]>;
   /** Waits until the stream may take more (its reader's pace); false once it is closed. */
   room(session: SseSession<any>): Promise<boolean>;
+  /** True while the stream may take more without waiting. */
+  hasRoom(session: SseSession<any>): boolean;
   /** Bytes of line text per `job-log` event while catching up, so one event never fills a stream's buffer. */
   eventBytes: number;
   /** A read from the store failed: reported once per failure; the next offer or sync tries again. */
@@ -83,12 +85,16 @@ export class LogTail {
             if (!(await this.#source.room(this.session))) return;
             const lines = await this.#source.read(this.jobId, this.#cursor, PAGE);
             if (this.session.closed) return;
-            const fresh = lines.filter((line) => line.seq > this.#cursor);
-            for (const batch of batches(fresh, this.#source.eventBytes)) {
-              if (!(await this.#source.room(this.session))) return;
+            // What the reader has no room for now is read again later, not held meanwhile.
+            let full = false;
+            for (const batch of batches(lines.filter((line) => line.seq > this.#cursor), this.#source.eventBytes)) {
+              if (!this.#source.hasRoom(this.session)) {
+                full = true;
+                break;
+              }
               this.#send(batch);
             }
-            if (lines.length < PAGE) break;
+            if (!full && lines.length < PAGE) break;
           }
         } while (this.#again);
       } catch (error) {

@@ -45,6 +45,7 @@ export class SseSession<P = unknown> {
   /** Live events that arrive before the replay is sent, with their seq. */
   pending: Array<[number, Uint8Array]> | null = [];
   #closed = false;
+  #pendingBytes = 0;
   readonly #onClose: (session: SseSession<P>, reason: string) => void;
   readonly #maxBufferedBytes: number;
 
@@ -93,10 +94,18 @@ export class SseSession<P = unknown> {
     return !this.#closed;
   }
 
-  /** Live delivery: held back while the replay is being sent, then sent in order. */
+  /**
+   * Live delivery: held back while the replay is being sent, then sent in order. What is
+   * held counts toward the slow-reader bound too: a reader slow to take its replay while
+   * the live events pile up is closed like any slow reader (it resumes on reconnect).
+   */
   deliver(seq: number, chunk: Uint8Array): void {
-    if (this.pending) this.pending.push([seq, chunk]);
-    else this.send(chunk);
+    if (!this.pending) return this.send(chunk);
+    this.pending.push([seq, chunk]);
+    this.#pendingBytes += chunk.byteLength;
+    if (this.#pendingBytes + this.sink.buffered > this.#maxBufferedBytes) {
+      this.abort(`job-status: closed a stream whose reader fell more than ${this.#maxBufferedBytes} bytes behind during its replay; it resumes on reconnect`);
+    }
   }
 
   /** Ends the stream after what is buffered. */

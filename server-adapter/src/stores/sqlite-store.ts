@@ -6,6 +6,9 @@ import { newEpoch } from './epoch.js';
 import { publicSnapshot, refusal } from './store.js';
 import type { JobStore, ListPage, ListQuery, PruneOptions, StoredEvent, StoredJob, UnnumberedJob } from './store.js';
 
+/** Event numbers reserved on disk at a time (one small write per this many events). */
+const SEQ_BLOCK = 1000;
+
 export interface SqliteStoreOptions {
   /** Database file. Its folder must exist. `:memory:` works for tests. */
   path: string;
@@ -98,6 +101,8 @@ class SqliteStore implements JobStore {
   readonly #coalesceMs: number;
   #db: Database.Database | null = null;
   #seq = 0;
+  /** Numbers up to here may have reached streams; a restart after a crash numbers from above it. */
+  #reserved = 0;
   #prunedThrough = 0;
   #epoch = '';
   /** Saves and log lines not yet written, flushed together in one transaction. */
@@ -132,8 +137,12 @@ class SqliteStore implements JobStore {
     this.#statements.setMeta.run('open', '1');
     this.#prunedThrough = Number(meta('pruned_through') ?? 0);
     const maxSeq = (sql: string) => Number((db.prepare(sql).get() as { s: number | null }).s ?? 0);
+    // After a crash, numbers up to the reservation may be held by clients without being on
+    // disk: start above them, so a job's seq only ever grows, across epochs too.
+    this.#reserved = Number(meta('seq_reserved') ?? 0);
     this.#seq = Math.max(
       this.#prunedThrough,
+      crashed ? this.#reserved : 0,
       maxSeq('SELECT MAX(seq) AS s FROM job_status_events'),
       maxSeq('SELECT MAX(seq) AS s FROM job_status_jobs'),
     );
@@ -181,12 +190,25 @@ class SqliteStore implements JobStore {
     const current = this.#pendingJobs.get(job.job_id) ?? (this.#statements.stateOf.get(job.job_id) as Pick<StoredJob, 'job_id' | 'state' | 'owner'> | undefined);
     const refused = refusal(current, job);
     if (refused) throw refused;
-    const stored: StoredJob = { ...job, seq: ++this.#seq };
+    const stored: StoredJob = { ...job, seq: this.#next() };
     this.#pendingJobs.set(stored.job_id, stored);
     this.#pendingEvents.push({ seq: stored.seq, snapshot: publicSnapshot(stored) });
     if (durable || this.#coalesceMs === 0) this.#flush();
     else this.#timer ??= setTimeout(() => this.#flush(), this.#coalesceMs);
     return stored;
+  }
+
+  /**
+   * The next event number. Numbers are reserved on disk a block at a time, before any of
+   * them is handed out: a coalesced event reaches streams before the disk does.
+   */
+  #next(): number {
+    const seq = this.#seq + 1;
+    if (seq > this.#reserved) {
+      this.#statements.setMeta.run('seq_reserved', String(seq + SEQ_BLOCK));
+      this.#reserved = seq + SEQ_BLOCK;
+    }
+    return (this.#seq = seq);
   }
 
   /** Writes every pending save, event and log line in one transaction. */
