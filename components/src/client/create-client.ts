@@ -90,7 +90,7 @@ export function createJobStatusClient(options: JobStatusClientOptions): JobStatu
   const group =
     options.shareAcrossTabs === false
       ? undefined
-      : shareTabs(`job-status ${new URL(base, globalThis.location?.href)}`, clock, {
+      : shareTabs(base, clock, {
           changed: sync,
           batch: apply,
           fatal(error) {

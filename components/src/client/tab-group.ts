@@ -30,15 +30,16 @@ export interface TabGroup {
 }
 
 /**
- * Joins the group of tabs named `key` (one per origin and base URL): the tabs elect a
+ * Joins the group of tabs of one origin and base URL: the tabs elect a
  * leader with a Web Lock, held for the leader's life, so when it closes or crashes the
  * lock passes to a waiting tab at once; a leader that is frozen (silent for
  * {@link LEADER_SILENCE} ms while a follower needs it) has the lock stolen. Returns
  * undefined when the browser lacks Web Locks or BroadcastChannel: the tab works alone.
  */
-export function joinTabGroup(key: string, clock: JobStatusClock, on: TabGroupEvents): TabGroup | undefined {
+export function joinTabGroup(base: string, clock: JobStatusClock, on: TabGroupEvents): TabGroup | undefined {
   const locks = globalThis.navigator?.locks;
   if (!locks || typeof BroadcastChannel !== 'function') return;
+  const key = `job-status ${new URL(base, location.href)}`;
   const channel = new BroadcastChannel(key);
   let release: (() => void) | undefined;
   let waiting: AbortController | undefined;

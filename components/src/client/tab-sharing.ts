@@ -43,7 +43,7 @@ const unpack = (p: PackedError | null) => (p ? new JobStatusError(...p) : null);
  * connection, which followers mirror. A 401/403 anywhere stops every tab. Returns
  * undefined where the browser cannot share (no Web Locks or BroadcastChannel).
  */
-export function shareTabs(key: string, clock: JobStatusClock, on: SharingHooks) {
+export function shareTabs(base: string, clock: JobStatusClock, on: SharingHooks) {
   const tab = Math.random().toString(36).slice(2);
   /** The other tabs: what each wants and whether it is visible. Every tab keeps it, so a new leader knows at once. */
   const followers = new Map<string, [Wants, boolean]>();
@@ -52,7 +52,7 @@ export function shareTabs(key: string, clock: JobStatusClock, on: SharingHooks) 
   let said = '';
   let leaving = false;
 
-  const group = joinTabGroup(key, clock, {
+  const group = joinTabGroup(base, clock, {
     role(leading) {
       mirror = undefined;
       said = '';
