@@ -151,6 +151,38 @@ describe('GET /events?log=: log lines over a real socket', () => {
     expect(s.ended).toBe(false);
   });
 
+  it('paces the backlog on a web-standard stream too (app.request, no Node response)', async () => {
+    const jobs = createJobStatus({ authorize: headerAuth, logger: quietLogger(), heartbeatMs: 60_000, closeTimeoutMs: 50, limits: { maxBufferedBytes: 64 * 1024 } });
+    const app = new Hono();
+    app.route('/jobs', jobs.routes());
+    const kind = loggingKind();
+    jobs.define('t.logs', kind.definition);
+    try {
+      const { job_id: id } = await jobs.enqueue('t.logs', undefined);
+      kind.step(1000, (i) => `line ${i} ${'x'.repeat(1000)}`);
+      while ((await jobs.logs(id, 0, 1000)).length < 1000) await new Promise((r) => setTimeout(r, 10));
+      const controller = new AbortController();
+      const response = await app.request(`/jobs/events?log=${id}`, { headers: asAdmin, signal: controller.signal });
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      const seen = () => [...text.matchAll(/"seq":(\d+),"ts"/g)].map((m) => Number(m[1]));
+      // A reader that takes one chunk at a time, with a pause: the server waits for it.
+      while (seen().length < 1000) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`the stream ended after ${seen().length} lines`);
+        text += decoder.decode(value, { stream: true });
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      expect(seen()).toEqual(range(1, 1000));
+      controller.abort();
+      await reader.cancel().catch(() => undefined);
+    } finally {
+      kind.finish();
+      await jobs.close();
+    }
+  });
+
   it('carries no lines of a job the caller may not see, or that does not exist, and no error', async () => {
     const a = await start({ canSee: (principal, job) => job.actor === principal.name });
     const kind = loggingKind();

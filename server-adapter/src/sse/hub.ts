@@ -6,9 +6,8 @@ import { publicSnapshot } from '../stores/store.js';
 import type { JobStore, StoredJob } from '../stores/store.js';
 import { EventFeed } from './event-feed.js';
 import { encodeFrame } from './frame.js';
-import { LogTail } from './log-tail.js';
+import { LogFollowers } from './log-followers.js';
 import { ReplayBudget } from './replay-budget.js';
-import type { LogTailSource } from './log-tail.js';
 import { SseSession, isScoped, matchesFilter } from './session.js';
 import { webStreamSink } from './sink.js';
 import type { SseSink } from './sink.js';
@@ -74,10 +73,7 @@ export class SseHub<P> {
   readonly #byKind = new Map<string, Set<SseSession<P>>>();
   readonly #byTarget = new Map<string, Set<SseSession<P>>>();
   readonly #byState = new Map<string, Set<SseSession<P>>>();
-  /** The log tails of each job, for lines from the bus. */
-  readonly #byLog = new Map<string, Set<LogTail>>();
-  readonly #tails = new Map<SseSession<P>, LogTail[]>();
-  readonly #logSource: LogTailSource;
+  readonly #logs: LogFollowers;
   readonly #budget: ReplayBudget;
   readonly #unfiltered = new Set<SseSession<P>>();
   readonly #perCaller = new Map<string, number>();
@@ -95,23 +91,23 @@ export class SseHub<P> {
     this.#feed = new EventFeed(options.store, (seq, snapshot) => this.#broadcast(seq, snapshot), () => this.#resyncAll());
     this.#ready().catch(() => undefined);
     this.#budget = new ReplayBudget(options.maxReplayBytes, options.maxBufferedBytes / 2);
-    this.#logSource = {
+    this.#logs = new LogFollowers({
       read: options.logs,
       room: async (session) => (await session.room(this.#budget.window, REPLAY_STALL_MS)) && (await this.#budget.turn(), !session.closed),
       hasRoom: (session) => session.sink.buffered <= this.#budget.window,
       eventBytes: Math.min(64 * 1024, this.#options.maxBufferedBytes / 8),
       failed: options.internal,
-    };
+    });
     this.#unsubscribe = options.bus.subscribe((message) => {
       if (message.type === 'job') this.#feed.offer(message.snapshot);
-      else if (message.type === 'log') for (const tail of this.#byLog.get(message.job_id) ?? []) tail.offer(message.lines, message.last_seq);
+      else if (message.type === 'log') this.#logs.offer(message.job_id, message.lines, message.last_seq);
     });
     const beat = encoder.encode(encodeFrame({ event: JobEvent.heartbeat, data: JSON.stringify({ interval_ms: options.heartbeatMs }) }));
     this.#heartbeat = setInterval(() => {
       for (const session of this.#sessions) if (!session.pending) session.send(beat);
       // What the bus lost (an outage) reaches streams from the store within one interval.
       if (this.#sessions.size) void this.#feed.sync().catch(() => undefined);
-      void this.#syncLogs();
+      void this.#logs.sync();
     }, options.heartbeatMs);
     this.#heartbeat.unref?.();
   }
@@ -173,36 +169,13 @@ export class SseHub<P> {
   }
 
   /**
-   * Starts a tail for each `log=` job the caller may see (an unknown or hidden job gets
-   * no lines, and no error, like a `job=` that names one); they send in the background.
+   * Follows the log of each `log=` job the caller may see (an unknown or hidden job gets
+   * no lines, and no error, like a `job=` that names one).
    */
   async #followLogs(session: SseSession<P>, logs: ReadonlyMap<string, number> | undefined) {
     if (!logs?.size || session.closed) return;
     const visible = (await this.#options.snapshots([...logs.keys()])).filter((job) => this.#visible(session, job));
-    if (session.closed) return;
-    const tails = visible.map((job) => new LogTail(session, job.job_id, logs.get(job.job_id)!, this.#logSource));
-    this.#tails.set(session, tails);
-    for (const tail of tails) {
-      addTo(this.#byLog, tail.jobId, tail);
-      void tail.start();
-    }
-  }
-
-  /**
-   * Lines the bus never brought (an outage, a message too large for it) reach streams from
-   * the store within one heartbeat: one read per followed job tells whether any tail is behind.
-   */
-  async #syncLogs() {
-    for (const [jobId, tails] of this.#byLog) {
-      const behind = Math.min(...[...tails].map((tail) => tail.cursor));
-      try {
-        const [next] = await this.#options.logs(jobId, behind, 1);
-        if (next) for (const tail of tails) if (tail.cursor < next.seq) void tail.catchUp();
-      } catch (error) {
-        this.#options.internal(error);
-        return;
-      }
-    }
+    this.#logs.follow(session, visible.map((job) => [job.job_id, logs.get(job.job_id)!]));
   }
 
   #ready(): Promise<string> {
@@ -350,8 +323,7 @@ export class SseHub<P> {
     for (const target of targets) removeFrom(this.#byTarget, target, session);
     for (const state of states) removeFrom(this.#byState, state, session);
     this.#unfiltered.delete(session);
-    for (const tail of this.#tails.get(session) ?? []) removeFrom(this.#byLog, tail.jobId, tail);
-    this.#tails.delete(session);
+    this.#logs.drop(session);
   }
 
   /** Ends every stream (clients reconnect elsewhere and resume) and stops the heartbeat. */
