@@ -79,7 +79,9 @@ describe('<job-detail>', () => {
     await expect(el).to.be.accessible();
   });
 
-  it('reads a long log page by page', async () => {
+  it('reads a long log page by page', async function (this: { timeout(ms: number): void }) {
+    // axe over 1200 lines takes seconds by itself; on a busy machine, more than the default 15 s.
+    this.timeout(45_000);
     const job = await tenant.enqueue('test.logs', { input: { lines: 1200, rounds: 0 } });
     const el = await detail(tenant, job.job_id);
     await waitFor(() => el.state === 'success' && lines(el).length === 1200, '1200 lines');
