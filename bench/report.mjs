@@ -116,6 +116,13 @@ function browser(part) {
       ],
     ));
   } else if (part.bench?.skipped) out.push('', `Many tiles: skipped: ${part.bench.skipped}`);
+  const tabs = part.bench?.manyTabs;
+  if (tabs) {
+    out.push('', table(
+      ['page', 'streams opened (load / updates)', 'streams open', 'requests besides the stream', 'tiles up to date, per tab'],
+      [[`${tabs.tiles} tiles in ${tabs.tabs} tabs of one browser, ${tabs.rate} updates/s`, `${tabs.streams_opened_during_load} / ${tabs.streams_opened_during_updates}`, num(tabs.streams_open), num(tabs.other_api_requests_during_updates), tabs.tiles_up_to_date_per_tab.map((n) => `${n} / ${tabs.tiles_moved}`).join(', ')]],
+    ));
+  }
   return out.join('\n');
 }
 

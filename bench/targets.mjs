@@ -86,6 +86,17 @@ function browserTargets(part) {
       verdict: many.busy.long_tasks === 0 ? 'met' : 'missed',
     });
   }
+  const tabs = part?.bench?.manyTabs;
+  if (tabs) {
+    const one = tabs.streams_opened_during_load === 1 && tabs.streams_opened_during_updates === 0 && tabs.other_api_requests_during_updates === 0;
+    const all = tabs.tiles_up_to_date_per_tab.every((n) => n === tabs.tiles_moved);
+    out.push({
+      name: `${tabs.tiles} tiles in ${tabs.tabs} tabs: one stream, every tile up to date`,
+      goal: '1 stream for all tabs, no polling, every tile current',
+      figure: `${tabs.streams_opened_during_load} stream(s) opened for ${tabs.tabs} tabs, ${tabs.streams_opened_during_updates} during the updates, ${tabs.other_api_requests_during_updates} other requests; up to date per tab: ${tabs.tiles_up_to_date_per_tab.join(', ')} of ${tabs.tiles_moved}`,
+      verdict: one && all ? 'met' : 'missed',
+    });
+  }
   return out;
 }
 

@@ -63,6 +63,7 @@ async function benchPages({ browser, plan, log, standIn }) {
       await page.close();
     }
     result.manyTiles = await manyTiles({ context, server, base, plan });
+    result.manyTabs = await manyTilesInTabs({ context, server, base, plan, tabs: 4 });
   } finally {
     await context.close();
     await server.call('close', {}, 15_000).catch(() => undefined);
@@ -150,6 +151,63 @@ async function manyTiles({ context, server, base, plan }) {
   };
 }
 
+/** The tiles of every job that moved, in one page, that show the last value sent. */
+const tilesUpToDate = (page, last) =>
+  page.evaluate(
+    (expected) =>
+      [...document.querySelectorAll('job-status')].filter((t) => t.snapshot && expected[t.snapshot.job_id] !== undefined && t.snapshot.progress?.current === expected[t.snapshot.job_id]).length,
+    last,
+  );
+
+/**
+ * The same page of tiles open in `tabs` tabs of one browser: the tabs share one event
+ * stream (tab sharing), and every tile of every tab must end on the last value sent.
+ */
+async function manyTilesInTabs({ context, server, base, plan, tabs }) {
+  const before = await server.call('requests');
+  const pages = [];
+  const loadStart = Date.now();
+  for (let i = 0; i < tabs; i++) {
+    const page = await context.newPage();
+    await page.goto(`${base}/tiles`, { waitUntil: 'load' });
+    pages.push(page);
+  }
+  for (const page of pages) {
+    await page.waitForFunction(
+      (n) => [...document.querySelectorAll('job-status')].filter((t) => t.getAttribute('state') === 'running').length === n,
+      plan.tiles,
+      { timeout: 30_000 },
+    );
+  }
+  const readyMs = Date.now() - loadStart;
+  const loaded = await server.call('requests');
+  const extra = await server.call('run', { rate: plan.rate, durationMs: plan.windowMs }, plan.windowMs + 30_000);
+  const after = await server.call('requests');
+  const moved = Object.keys(extra.last).length;
+  // Give the last batch a moment to reach every tab, then count.
+  const deadline = Date.now() + 5000;
+  let upToDate = [];
+  do {
+    upToDate = await Promise.all(pages.map((page) => tilesUpToDate(page, extra.last)));
+    if (upToDate.every((n) => n === moved)) break;
+    await sleep(100);
+  } while (Date.now() < deadline);
+  await Promise.all(pages.map((page) => page.close()));
+  return {
+    tabs,
+    tiles: plan.tiles,
+    rate: plan.rate,
+    tabs_ready_ms: readyMs,
+    updates_sent: extra.emitted,
+    tiles_moved: moved,
+    tiles_up_to_date_per_tab: upToDate,
+    streams_opened_during_load: loaded.streams - before.streams,
+    streams_opened_during_updates: after.streams - loaded.streams,
+    streams_open: after.open,
+    other_api_requests_during_updates: after.other - loaded.other,
+  };
+}
+
 export async function runBrowser({ quick, log }) {
   const plan = browserPlan(quick);
   let browser;
@@ -172,6 +230,10 @@ export async function runBrowser({ quick, log }) {
       const m = bench.manyTiles;
       log(`  ${m.tiles} tiles, ${m.rate} updates/s: main thread ${m.busy.main_thread_ms_per_s.toFixed(1)} ms/s (idle ${m.idle.main_thread_ms_per_s.toFixed(1)}), long tasks ${m.busy.long_tasks} (longest ${m.busy.longest_task_ms.toFixed(0)} ms), streams open ${m.streams_open} (opened during updates ${m.streams_opened_during_updates}), other requests during updates ${m.other_api_requests_during_updates}, tiles up to date ${m.tiles_up_to_date}/${m.tiles_moved}`);
     } else if (bench.skipped) log(`  many tiles: SKIPPED: ${bench.skipped}`);
+    if (bench.manyTabs) {
+      const t = bench.manyTabs;
+      log(`  ${t.tiles} tiles in ${t.tabs} tabs, ${t.rate} updates/s: streams opened ${t.streams_opened_during_load} (during updates ${t.streams_opened_during_updates}), open ${t.streams_open}, other requests during updates ${t.other_api_requests_during_updates}, tiles up to date per tab ${t.tiles_up_to_date_per_tab.join(', ')} of ${t.tiles_moved}`);
+    }
     return { plan, demo, bench };
   } finally {
     await browser.close();

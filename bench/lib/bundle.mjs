@@ -21,15 +21,18 @@ export function elementEntries() {
 /**
  * Bundles modules of components/src (paths relative to it) into one self-contained ES
  * module, the way a page would ship it: sources through esbuild, Lit's production build,
- * every export kept, optionally minified with terser.
+ * every export kept, optionally minified with terser. `replace` maps a module (path
+ * relative to components/src) to the source that stands in for it, to measure what a
+ * part adds by leaving it out.
  */
-export async function bundle(files, { minify = true } = {}) {
+export async function bundle(files, { minify = true, replace = {} } = {}) {
   const code = files.map((file) => `export * from ${JSON.stringify(`${COMPONENTS_SRC}${file}`)};\nimport ${JSON.stringify(`${COMPONENTS_SRC}${file}`)};`).join('\n');
   const build = await rollup({
     input: VIRTUAL,
     onwarn: () => undefined,
     plugins: [
       { name: 'entry', resolveId: (id) => (id === VIRTUAL ? id : null), load: (id) => (id === VIRTUAL ? code : null) },
+      { name: 'replace', load: (id) => replace[id.slice(COMPONENTS_SRC.length)] ?? null },
       nodeResolve({ exportConditions: ['@job-status/source', 'browser', 'production'] }),
       esbuild({ target: 'es2022', tsconfig: `${ROOT}tsconfig.json` }),
       ...(minify ? [terser({ ecma: 2022, module: true, compress: { passes: 2 } })] : []),

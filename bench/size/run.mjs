@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { COMPONENTS_SRC, bundle, elementEntries } from '../lib/bundle.mjs';
 
 const KB = 1024;
+const WITHOUT_TABS = { 'client/tab-sharing.ts': 'export const shareTabs = () => undefined;' };
 
 function bundles() {
   // The whole package as a page loads it: every element registered, plus the client.
@@ -16,7 +17,11 @@ function bundles() {
     ? ['all.ts', ...(existsSync(`${COMPONENTS_SRC}index.ts`) ? ['index.ts'] : [])]
     : ['client/index.ts', ...elementEntries(), ...(existsSync(`${COMPONENTS_SRC}index.ts`) ? ['index.ts'] : [])];
   return [
-    { key: 'client', name: 'client alone', files: ['client/index.ts'], budget: 3 * KB },
+    // Tab sharing (Web Locks + BroadcastChannel) reported on its own: the client without
+    // it (tab-sharing.ts replaced by "no group", as in a browser without those APIs),
+    // then the client as it ships.
+    { key: 'client', name: 'client alone, without tab sharing', files: ['client/index.ts'], budget: 3 * KB, replace: WITHOUT_TABS },
+    { key: 'client_tabs', name: 'client with tab sharing (as shipped)', files: ['client/index.ts'], budget: 4 * KB },
     { key: 'job_status', name: '<job-status> + client + Lit', files: ['elements/job-status/job-status.ts'], budget: 12 * KB },
     { key: 'whole', name: 'whole bundle', files: whole, budget: 25 * KB },
   ];
@@ -32,14 +37,21 @@ export async function runSize({ log }) {
       continue;
     }
     try {
-      const js = await bundle(entry.files);
+      const js = await bundle(entry.files, { replace: entry.replace });
       const size = { min: Buffer.byteLength(js), gzip: gzipSync(js, { level: 9 }).length };
-      rows.push({ ...entry, ...size });
+      rows.push({ ...entry, ...size, replace: undefined });
       log(`  ${entry.name}: ${size.min} B min, ${size.gzip} B min+gzip (${entry.files.join(' + ')})`);
     } catch (error) {
       rows.push({ ...entry, skipped: `build failed: ${String(error.message).split('\n')[0]}` });
       log(`  ${entry.name}: SKIPPED (${rows.at(-1).skipped})`);
     }
+  }
+  // What tab sharing adds, on its own line: budget 1 KB.
+  const [alone, shared] = ['client', 'client_tabs'].map((key) => rows.find((r) => r.key === key && !r.skipped));
+  if (alone && shared) {
+    const row = { key: 'tab_sharing', name: 'tab sharing adds', files: ['client/tab-sharing.ts', 'client/tab-group.ts'], budget: KB, min: shared.min - alone.min, gzip: shared.gzip - alone.gzip };
+    rows.push(row);
+    log(`  ${row.name}: ${row.min} B min, ${row.gzip} B min+gzip`);
   }
   return { rows };
 }

@@ -3,7 +3,7 @@ import { html, nothing } from 'lit';
 import { expect, userEvent, waitFor } from 'storybook/test';
 import '@job-status/elements/job-detail';
 import type { JobDetailStrings } from '@job-status/elements';
-import { files, interrupted, job, jobId, peerUnreachable, pushLog } from './support/fixtures.js';
+import { files, interrupted, job, jobId, peerUnreachable, pushLog, staleConnection } from './support/fixtures.js';
 import type { ScriptLine, ScriptStep } from './support/scripted-client.js';
 import { storyClient } from './support/story-client.js';
 import type { Scenario } from './support/story-client.js';
@@ -76,6 +76,21 @@ export const RunningWithGrowingLog: Story = {
       jobs: [job({ phase: 'Uploading records', progress: files(120), has_logs: true })],
       logs: { [first]: [['info', 'Connecting to peer-a'], ['info', 'Uploading 500 files'], ...uploads(111, 120)] },
       playing: { [first]: growingLog() },
+    }),
+  },
+};
+
+/**
+ * Running, but updates cannot be had: "Reconnecting…" with the time of the last update
+ * under the title, and the duration stopped at that time.
+ */
+export const Stale: Story = {
+  name: 'Stale (reconnecting)',
+  parameters: {
+    scenario: () => ({
+      jobs: [job({ phase: 'Uploading records', progress: files(120), has_logs: true })],
+      logs: { [first]: [['info', 'Connecting to peer-a'], ['info', 'Uploading 500 files'], ...uploads(111, 120)] },
+      ...staleConnection(),
     }),
   },
 };

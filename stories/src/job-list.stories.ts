@@ -5,7 +5,7 @@ import { expect, waitFor } from 'storybook/test';
 import '@job-status/elements/job-list';
 import type { JobListStrings } from '@job-status/elements';
 import { JobStatusError } from '@job-status/elements/client';
-import { history, job, labels, lifecycle } from './support/fixtures.js';
+import { history, job, labels, lifecycle, staleConnection } from './support/fixtures.js';
 import { storyClient } from './support/story-client.js';
 import type { Scenario } from './support/story-client.js';
 import { noControl, themeArgType } from './support/arg-types.js';
@@ -95,13 +95,16 @@ export const Polling: Story = {
   parameters: { scenario: () => ({ jobs: history(), connection: 'polling' }) },
 };
 
-/** Polls keep failing and the client backs off: "Reconnecting". */
+/**
+ * Polls keep failing and the client backs off, so updates are stale: "Reconnecting…"
+ * with the time of the last update in place of the indicator, and running durations stop.
+ */
 export const Reconnecting: Story = {
-  name: 'Reconnecting indicator',
+  name: 'Stale (reconnecting)',
   parameters: {
     scenario: () => ({
       jobs: history(),
-      connection: 'backoff',
+      ...staleConnection(),
     }),
   },
 };

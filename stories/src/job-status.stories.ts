@@ -5,7 +5,7 @@ import '@job-status/elements/job-status';
 import type { JobStatusStrings } from '@job-status/elements';
 import { JobStatusError } from '@job-status/elements/client';
 import type { JobStatusClient } from '@job-status/elements/client';
-import { ago, files, interrupted, job, jobId, peerUnreachable } from './support/fixtures.js';
+import { ago, files, interrupted, job, jobId, peerUnreachable, staleRunning } from './support/fixtures.js';
 import { storyClient } from './support/story-client.js';
 import type { Scenario } from './support/story-client.js';
 import { noControl, themeArgType } from './support/arg-types.js';
@@ -181,6 +181,15 @@ export const Unavailable: Story = {
   parameters: {
     scenario: () => ({ refuseWatch: new JobStatusError('http', 'Sign in to see jobs.', 401, 'unauthorized') }),
   },
+};
+
+/**
+ * Updates cannot be had (the stream is down and polls fail): the tile says "Reconnecting…"
+ * with the time of the last update, and the running job's duration stops at that time.
+ */
+export const Stale: Story = {
+  name: 'Stale (reconnecting)',
+  parameters: { scenario: staleRunning },
 };
 
 /** Long words wrap; nothing overflows the tile. */

@@ -5,7 +5,7 @@ import '@job-status/elements/job-trigger';
 import '@job-status/elements/job-status';
 import type { JobTriggerStrings } from '@job-status/elements';
 import { JobStatusError } from '@job-status/elements/client';
-import { files, job, labels, lifecycle, peerUnreachable } from './support/fixtures.js';
+import { files, job, labels, lifecycle, peerUnreachable, staleRunning } from './support/fixtures.js';
 import { storyClient } from './support/story-client.js';
 import type { Scenario } from './support/story-client.js';
 import { noControl, themeArgType } from './support/arg-types.js';
@@ -83,6 +83,16 @@ export const Busy: Story = {
   parameters: { scenario: () => ({ jobs: [job({ phase: 'Uploading records', progress: files(120) })] }) },
   play: async ({ canvasElement }) => {
     await waitFor(() => expect(button(canvasElement)).toBeDisabled());
+  },
+};
+
+/** Busy, but updates cannot be had: the tile says "Reconnecting…" with the last update; the button stays disabled. */
+export const Stale: Story = {
+  name: 'Stale (reconnecting)',
+  parameters: { scenario: staleRunning },
+  play: async ({ canvasElement }) => {
+    await waitFor(() => expect(button(canvasElement)).toBeDisabled());
+    await waitFor(() => expect(canvasElement.querySelector('job-trigger')!.hasAttribute('stale')).toBe(true));
   },
 };
 

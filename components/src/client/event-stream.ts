@@ -1,5 +1,5 @@
 import { isJobSnapshot } from '@job-status/protocol';
-import type { JobSnapshot } from '@job-status/protocol';
+import type { JobLogLine, JobSnapshot } from '@job-status/protocol';
 import { DEFAULT_HEARTBEAT } from './delays.js';
 import { JobStatusError } from './job-status-error.js';
 import type { JobStatusClock } from './types.js';
@@ -9,6 +9,8 @@ export interface StreamEvents {
   /** Any event arrived (the first one proves the stream live); `id` is the stream's last event id. */
   alive(id: string): void;
   snapshot(snapshot: JobSnapshot): void;
+  /** Log lines of one job (`job-log`, an event without id), in order. */
+  lines(jobId: string, lines: JobLogLine[]): void;
   /** The resume point could not be replayed: current snapshots follow. */
   resync(): void;
   /** The stream failed, or stayed silent for two heartbeat intervals (a buffering proxy). Closed already. */
@@ -56,6 +58,7 @@ export function openEventStream(
       handle(json);
     });
   listen('job-update', (s) => isJobSnapshot(s) && on.snapshot(s));
+  listen('job-log', (e) => Array.isArray(e?.lines) && on.lines(String(e.job_id), e.lines));
   listen('heartbeat', (h) => (heartbeat = h?.interval_ms || heartbeat));
   listen('resync', on.resync);
   // `ready` carries the stream's position in the event log: a resume point.

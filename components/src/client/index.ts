@@ -4,6 +4,7 @@ export type {
   ConnectionState,
   CreateJobStatusClient,
   EnqueueOptions,
+  JobFilter,
   JobListener,
   JobListQuery,
   JobScope,

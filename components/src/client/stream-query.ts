@@ -1,4 +1,5 @@
-import type { JobScope } from './types.js';
+import { JOB_STATES } from '@job-status/protocol';
+import type { Wants } from './subjects.js';
 
 /** Ids per `?ids=` request and per stream: the server's default `limits.maxIds`. */
 export const MAX_IDS = 100;
@@ -6,21 +7,23 @@ export const MAX_IDS = 100;
 const enc = encodeURIComponent;
 
 /**
- * The query of the one stream: `job=` for every busy watched job, and the kinds and
- * targets of every scope. The server carries a job when it is named, or when its kind
- * is among the kinds and its target among the targets, so several scopes give a
- * superset; the client keeps only what it watches. A scope without a target cannot be
- * said as `target=`, so then the targets are left out (a larger superset). Past
- * {@link MAX_IDS} ids the `job=` filters are dropped for the same reason.
+ * The query of the one stream for what a tab (or a tab group) wants: `job=` for every
+ * busy watched job, `log=` for every watched log, and the kinds, targets and states of
+ * every scope and filter. The server carries a job when it is named, or when it matches
+ * every dimension given, so several scopes give a superset; each tab keeps only what it
+ * watches. A dimension one scope or filter leaves open is left out (a larger superset);
+ * past {@link MAX_IDS} ids the `job=` filters are dropped for the same reason. When the
+ * superset is "every job" but jobs are named too, every state is named, so the stream
+ * still carries every job. `log=` parts carry no line seq: the stream adds it.
  */
-export function streamQuery(ids: readonly string[], scopes: readonly JobScope[]): string {
-  const kinds = new Set(scopes.map((s) => `kind=${enc(s.kind)}`));
-  const targets = new Set(scopes.map((s) => s.target != null && `target=${enc(s.target)}`));
-  return [
-    ...(ids.length > MAX_IDS ? [] : ids.map((id) => `job=${enc(id)}`)),
-    ...kinds,
-    ...(targets.has(false) ? [] : targets),
-  ].join('&');
+export function streamQuery({ ids, scopes, filters, logs }: Wants): string {
+  const wide = [...scopes, ...filters] as Array<Record<string, string | null | undefined>>;
+  const named = [...(ids.length > MAX_IDS ? [] : ids.map((id) => `job=${enc(id)}`)), ...Object.keys(logs).map((id) => `log=${enc(id)}`)];
+  const dim = (name: string) =>
+    wide.some((s) => s[name] == null) ? [] : [...new Set(wide.map((s) => `${name}=${enc(s[name]!)}`))];
+  let dims = [...dim('kind'), ...dim('target'), ...dim('state')];
+  if (!dims.length && named.length && (wide.length || ids.length > MAX_IDS)) dims = JOB_STATES.map((s) => `state=${s}`);
+  return [...named, ...dims].join('&');
 }
 
 /** True when a stream opened with query `open` carries everything `wanted` asks for. */

@@ -1,6 +1,7 @@
 import type {
   EnqueueResponse,
   JobListResponse,
+  JobLogLine,
   JobLogsResponse,
   JobSnapshot,
   JobState,
@@ -23,8 +24,10 @@ import type { JobStatusError } from './job-status-error.js';
 export type ConnectionState = 'live' | 'polling' | 'backoff' | 'paused' | 'offline';
 
 /**
- * The client's connection, observable. Fires a plain `change` event whenever `state`
- * or `error` changes.
+ * The client's connection, observable. Fires a plain `change` event whenever `state`,
+ * `error` or `stale` changes. In a tab that shares another tab's stream (see
+ * {@link JobStatusClientOptions.shareAcrossTabs}) it mirrors the group's stream as the
+ * leading tab reports it.
  *
  * @example
  * client.connection.addEventListener('change', () => badge.textContent = client.connection.state);
@@ -37,6 +40,18 @@ export interface JobStatusConnection extends EventTarget {
    * a stream a proxy buffers, a 401/403 that stopped it). Null while all is well.
    */
   readonly error: JobStatusError | null;
+  /**
+   * True when what the client shows may be out of date: the stream is down and the last
+   * poll failed, or the server is unreachable (`backoff`, `offline` because the browser
+   * is offline, or `polling` with an error). False while `live`, after a successful poll,
+   * and while `paused` (nothing is being missed then).
+   */
+  readonly stale: boolean;
+  /**
+   * `clock.now()` of the last moment the client knew it was up to date: an event or
+   * heartbeat on the stream, or a successful poll. Null before the first.
+   */
+  readonly lastUpdateAt: number | null;
 }
 
 /**
@@ -74,6 +89,21 @@ export interface JobStatusClientOptions {
   EventSource?: typeof EventSource | null;
   /** Timers and time. Default: the global timers and `Date.now`. */
   clock?: JobStatusClock;
+  /**
+   * Share one event stream between every tab of this origin and base URL (default true):
+   * one tab leads and holds the stream, or polls, for all of them, so many open tabs
+   * never exhaust the browser's six HTTP/1.1 connections per host. Without Web Locks or
+   * BroadcastChannel, or with `false`, the client works alone. Set `false` for a page
+   * whose requests carry credentials other tabs must not share.
+   */
+  shareAcrossTabs?: boolean;
+}
+
+/** Which jobs a {@link JobStatusClient.watchJobs} hears; every field optional, `{}` = every job. */
+export interface JobFilter {
+  kind?: string;
+  target?: string;
+  state?: JobState;
 }
 
 /**
@@ -164,6 +194,18 @@ export interface JobStatusClient {
    * is created. Hears `empty` while there is none. Returns the unsubscribe function.
    */
   watchScope(scope: JobScope, listener: JobListener): () => void;
+  /**
+   * Hears the log lines of one job after line `after` over the shared stream, in order,
+   * without duplicates, batched per frame. While the stream is not live the client does
+   * NOT poll logs: the caller polls {@link logs} itself. Returns the unsubscribe function.
+   */
+  watchLogs(jobId: string, after: number, listener: (lines: JobLogLine[]) => void): () => void;
+  /**
+   * Hears every snapshot the shared stream carries that matches `filter` (new jobs
+   * included), batched per frame, newest per job. Stream only: while the stream is not
+   * live the caller polls {@link list} itself. Returns the unsubscribe function.
+   */
+  watchJobs(filter: JobFilter, listener: (jobs: JobSnapshot[]) => void): () => void;
   /**
    * Starts a job (`POST /`). Resolves with `{job_id, initial_status}` as soon as the job
    * is queued; watchers of its scope hear it at once.

@@ -2,19 +2,32 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { ConnectionState, JobStatusClient } from '../client/types.js';
 
 /**
- * Mirrors a client's connection state (`live`, `polling`, `backoff`, `paused`,
- * `offline`) into its host, re-rendering it on each change. Listens only while the host
- * is connected.
+ * Mirrors a client's connection (`live`, `polling`, `backoff`, `paused`, `offline`, and
+ * whether what it shows may be out of date) into its host, re-rendering it on each
+ * change. Listens only while the host is connected.
  *
  * @example
  * #connection = new ConnectionController(this);
  * willUpdate() { this.#connection.client = this.client; }
- * render() { return html`${this.#connection.state}`; }
+ * render() { return this.#connection.stale ? html`Reconnecting…` : nothing; }
  */
 export class ConnectionController implements ReactiveController {
   /** The client's current connection state; `paused` without a client. */
   get state(): ConnectionState {
     return this.#client?.connection.state ?? 'paused';
+  }
+
+  /**
+   * True while what the client delivers may be out of date: the stream is down and polls
+   * fail, or the server cannot be reached. False without a client.
+   */
+  get stale(): boolean {
+    return this.#client?.connection.stale ?? false;
+  }
+
+  /** When the client last knew it was up to date (its clock's ms); null before the first time or without a client. */
+  get lastUpdateAt(): number | null {
+    return this.#client?.connection.lastUpdateAt ?? null;
   }
 
   /** The client to observe. */

@@ -1,13 +1,16 @@
 import { consume } from '@lit/context';
 import { LitElement } from 'lit';
+import type { PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import type { JobStatusClient } from '../client/types.js';
+import { ConnectionController } from '../controllers/connection-controller.js';
 import { jobStatusClientContext } from './context.js';
 import { defaultClient } from './default-client.js';
 
 /**
  * What every element that talks to the server shares: where its client comes from,
- * and the theme switch. Not registered; not exported.
+ * the theme switch, and whether what it shows may be out of date (the reflected `stale`
+ * attribute). Not registered; not exported.
  */
 export class ClientElement extends LitElement {
   /**
@@ -40,6 +43,28 @@ export class ClientElement extends LitElement {
     if (this.client) return this.client;
     if (provided && (!base || provided.baseUrl === base)) return provided;
     return base ? defaultClient(base) : undefined;
+  }
+
+  /**
+   * True while what the element shows may be out of date: the client's stream is down and
+   * its polls fail, or the server cannot be reached. Reflected to the `stale` attribute;
+   * it clears by itself when updates arrive again.
+   */
+  get stale(): boolean {
+    return this.connection.stale;
+  }
+
+  /** The client's connection, observed: re-renders the element when it changes. */
+  protected readonly connection = new ConnectionController(this);
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    this.connection.client = this.activeClient;
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
+    this.toggleAttribute('stale', this.stale);
   }
 
   protected override firstUpdated(): void {

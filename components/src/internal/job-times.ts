@@ -39,11 +39,15 @@ export const durationOf = (snapshot: JobSnapshot, now: number): number | null =>
 export const durationTime = (ms: number | null, strings: JobStatusStrings): TemplateResult | typeof nothing =>
   ms === null ? nothing : html`<time datetime="PT${(ms / 1000).toFixed(3)}S">${strings.formatDuration(ms)}</time>`;
 
-/** Queued, started and finished times, and the duration, as a description list. */
-export function jobTimes(snapshot: JobSnapshot, now: number, strings: JobStatusStrings): TemplateResult {
+/**
+ * Queued, started and finished times, and the duration, as a description list. A running
+ * job's duration runs to `durationAt` (default `now`): the time of the last update while
+ * updates are stale, so it does not tick on as if all were well.
+ */
+export function jobTimes(snapshot: JobSnapshot, now: number, strings: JobStatusStrings, durationAt = now): TemplateResult {
   const row = (term: string, iso: string | null) =>
     iso ? html`<div><dt>${term}</dt><dd>${relativeTime(iso, now, strings)}</dd></div>` : nothing;
-  const duration = durationOf(snapshot, now);
+  const duration = durationOf(snapshot, durationAt);
   return html`<dl part="times" class="times">
     ${row(strings.queuedAt, snapshot.created_at)} ${row(strings.startedAt, snapshot.started_at)}
     ${row(strings.finishedAt, snapshot.finished_at)}

@@ -61,6 +61,12 @@ export interface JobStatusStrings {
   viewDetails: string;
   /** What the polite live region says when the state changes. `detail` is the error or message. */
   announce: (label: string, state: string, detail: string | null) => string;
+  /** Shown while updates cannot be had (stream down and polls failing, or the server unreachable). */
+  reconnecting: string;
+  /** Before the time of the last update, while reconnecting: "Last update 2 minutes ago". */
+  lastUpdate: string;
+  /** While reconnecting, when no update ever arrived. */
+  noUpdateYet: string;
 }
 
 const locale = () => globalThis.document?.documentElement.lang || undefined;
@@ -154,4 +160,7 @@ export const jobStatusStrings: Readonly<JobStatusStrings> = Object.freeze({
   viewDetails: 'View details',
   announce: (label: string, state: string, detail: string | null) =>
     `${label ? `${label}: ` : ''}${state}${detail ? `. ${detail}` : ''}`,
+  reconnecting: 'Reconnecting…',
+  lastUpdate: 'Last update',
+  noUpdateYet: 'No update received yet.',
 });

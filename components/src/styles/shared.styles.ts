@@ -54,6 +54,20 @@ export const sharedStyles = css`
     outline: 2px solid var(--job-status-focus);
     outline-offset: 2px;
   }
+  .stale {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 0.2em 0.4em;
+    margin: var(--job-status-space) 0 0;
+    color: var(--job-status-muted);
+    font-size: 0.9em;
+  }
+  .stale svg {
+    width: 1em;
+    height: 1em;
+    flex: none;
+  }
   .badge {
     display: inline-flex;
     align-items: center;

@@ -3,13 +3,10 @@ import type { JobSnapshot } from '@job-status/protocol';
 import { createJobStatusClient } from '../../src/client/index.js';
 import type { ConnectionState, JobStatusClient } from '../../src/client/index.js';
 import { FakeClock } from './fake-clock.js';
-import { recordingEventSource, recordingFetch } from './recorders.js';
+import { answered, recordingEventSource, recordingFetch } from './recorders.js';
 import { enqueueOnServer, newTenant, release, uniqueTarget } from './test-server.js';
 import { waitFor } from './wait-for.js';
 
-/** Lets a poll that a timer started come back; true once `count` polls have answered. */
-const answered = (requests: ReturnType<typeof recordingFetch>, count: number) => () =>
-  requests.polls().length === count && requests.polls().every((r) => r.status !== undefined);
 
 describe('JobStatusClient', () => {
   let client: JobStatusClient | undefined;
@@ -37,6 +34,7 @@ describe('JobStatusClient', () => {
       expect(requests.polls()).to.have.length(1);
       await clock.advance(1);
       await waitFor(answered(requests, 2), 'the second poll');
+      await waitFor(() => clock.delays.length > 0, 'the third poll planned');
       expect(clock.delays).to.deep.equal([3000]);
 
       await release(job!.job_id);

@@ -66,3 +66,7 @@ export function recordingEventSource() {
     open: () => sources.filter((s) => s.readyState !== EventSource.CLOSED),
   };
 }
+
+/** Lets a poll that a timer started come back; true once `count` polls have answered. */
+export const answered = (requests: ReturnType<typeof recordingFetch>, count: number) => () =>
+  requests.polls().length === count && requests.polls().every((r) => r.status !== undefined);

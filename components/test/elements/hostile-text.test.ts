@@ -121,7 +121,7 @@ describe('hostile text in every job field', () => {
   describe('<job-list>', () => {
     it('shows label, kind, target and actor as text in its rows, and filters by a hostile target', async () => {
       const job = await tenant.enqueue('test.hostile-fields', { target: TARGET, input: { outcome: 'succeed' } });
-      const list = await fixture<JobListElement>(html`<job-list base-url=${tenant.baseUrl} refresh-interval="0"></job-list>`);
+      const list = await fixture<JobListElement>(html`<job-list base-url=${tenant.baseUrl}></job-list>`);
       list.target = TARGET;
       await waitFor(() => list.jobs.some((j) => j.job_id === job.job_id), 'the row');
       await list.updateComplete;

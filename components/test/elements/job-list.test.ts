@@ -35,7 +35,7 @@ describe('<job-list>', () => {
   it('shows one row per job with label, kind, target, state, progress, actor, started and duration', async () => {
     const [id] = await quickJobs(tenant, target, 1);
     const list = await fixture<JobListElement>(html`<job-list base-url=${tenant.baseUrl} target=${target}
-      detail-href="/admin/jobs/{id}" refresh-interval="0"></job-list>`);
+      detail-href="/admin/jobs/{id}"></job-list>`);
     await waitFor(() => rows(list).length === 1 && list.jobs[0]!.state === 'success', 'one finished row');
     const headers = [...list.shadowRoot!.querySelectorAll('thead th')].map((th) => textOf(th));
     expect(headers).to.deep.equal(['Action', 'Kind', 'Target', 'State', 'Progress', 'Started by', 'Started', 'Duration']);
@@ -55,7 +55,7 @@ describe('<job-list>', () => {
     const ids = await quickJobs(tenant, target, 7);
     const running = await tenant.enqueue('test.gated', { target });
     const list = await fixture<JobListElement>(html`<job-list base-url=${tenant.baseUrl} target=${target}
-      page-size="3" refresh-interval="0"></job-list>`);
+      page-size="3"></job-list>`);
     await waitFor(() => rows(list).length === 3, 'first page');
     // Filter by state through the control, as an admin would.
     const stateSelect = list.shadowRoot!.querySelector<HTMLSelectElement>('select')!;
@@ -88,7 +88,7 @@ describe('<job-list>', () => {
   it('keeps the oldest-first sort across refreshes', async () => {
     const ids = await quickJobs(tenant, target, 3);
     const list = await fixture<JobListElement>(html`<job-list base-url=${tenant.baseUrl} target=${target}
-      sort="created_asc" refresh-interval="0"></job-list>`);
+      sort="created_asc"></job-list>`);
     await waitFor(() => rows(list).length === 3, 'rows');
     expect(rowIds(list)).to.deep.equal(ids);
     const [fresh] = await quickJobs(tenant, target, 1);
@@ -103,7 +103,7 @@ describe('<job-list>', () => {
   it('adds a new job at the top by itself, keeping every row element and the focus', async () => {
     const ids = await quickJobs(tenant, target, 2);
     const list = await fixture<JobListElement>(html`<job-list base-url=${tenant.baseUrl} target=${target}
-      detail-href="/jobs/{id}" refresh-interval="200"></job-list>`);
+      detail-href="/jobs/{id}"></job-list>`);
     await waitFor(() => rows(list).length === 2, 'rows');
     const kept = rows(list);
     const link = rowOf(list, ids[0]!)!.querySelector('a')!;
@@ -118,7 +118,7 @@ describe('<job-list>', () => {
   it('updates a busy row live, between refreshes', async () => {
     const job = await tenant.enqueue('test.gated', { target });
     const list = await fixture<JobListElement>(html`<job-list base-url=${tenant.baseUrl} target=${target}
-      refresh-interval="0"></job-list>`);
+     ></job-list>`);
     await waitFor(() => list.jobs[0]?.state === 'running', 'running row');
     const row = rowOf(list, job.job_id)!;
     expect(row.querySelector('[role=progressbar]')!.getAttribute('aria-valuetext')).to.equal('1 of 2 steps');
@@ -131,12 +131,47 @@ describe('<job-list>', () => {
     await expect(list).to.be.accessible();
   });
 
+  describe('with the stream up', () => {
+    /** `GET /` requests of this list so far (the page loads), from the browser's own record. */
+    const pageLoads = (t: Tenant) =>
+      performance.getEntriesByType('resource').filter((e) => e.name.startsWith(`${t.baseUrl}?`)).length;
+    /** The page load, then once more when the stream is live (for what happened in between): then only the stream. */
+    const settled = (list: JobListElement) => pageLoads(tenant) === 2 && !list.shadowRoot!.querySelector('.refreshing.on');
+
+    it('adds a job started elsewhere, and updates rows, over the stream alone', async () => {
+      const [old] = await quickJobs(tenant, target, 1);
+      const list = await fixture<JobListElement>(html`<job-list base-url=${tenant.baseUrl} target=${target}></job-list>`);
+      await waitFor(() => rows(list).length === 1 && settled(list), 'the page, and the stream live');
+      const job = await tenant.enqueue('test.gated', { target });
+      await waitFor(() => rowIds(list)[0] === job.job_id && list.jobs[0]!.state === 'running', 'the new job, running');
+      await release(job.job_id);
+      await waitFor(() => list.jobs[0]!.state === 'success', 'its outcome');
+      expect(rowIds(list)).to.deep.equal([job.job_id, old]);
+      expect(pageLoads(tenant)).to.equal(2);
+      await expect(list).to.be.accessible();
+    });
+
+    it('drops a row that leaves the state filter, and adds one that enters it', async () => {
+      const first = await tenant.enqueue('test.gated', { target });
+      const list = await fixture<JobListElement>(html`<job-list base-url=${tenant.baseUrl} target=${target} state="running"></job-list>`);
+      await waitFor(() => rowIds(list).join() === first.job_id && settled(list), 'the page, and the stream live');
+      const second = await tenant.enqueue('test.gated', { target });
+      await waitFor(() => rowIds(list).join() === [second.job_id, first.job_id].join(), 'the second job, once running');
+      await release(first.job_id);
+      await waitFor(() => rowIds(list).join() === second.job_id, 'the first job gone when it finished');
+      await release(second.job_id);
+      await waitFor(() => rows(list).length === 0, 'no running job left');
+      expect(pageLoads(tenant)).to.equal(2);
+      await expect(list).to.be.accessible();
+    });
+  });
+
   describe('while paused', () => {
     it('changes no row, counts new jobs on a button, and shows them when pressed', async () => {
       const ids = await quickJobs(tenant, target, 2);
       const running = await tenant.enqueue('test.gated', { target });
       const list = await fixture<JobListElement>(html`<job-list base-url=${tenant.baseUrl} target=${target}
-        refresh-interval="0"></job-list>`);
+       ></job-list>`);
       await waitFor(() => rows(list).length === 3 && list.jobs[0]?.state === 'running', 'rows');
       const pause = button(list, 'Pause live updates');
       pause.click();
@@ -175,7 +210,7 @@ describe('<job-list>', () => {
     it('updates rows in place and holds new jobs back on the badge', async () => {
       const ids = await quickJobs(tenant, target, 12);
       const list = await fixture<JobListElement>(html`<job-list base-url=${tenant.baseUrl} target=${target}
-        refresh-interval="0" style="--job-status-list-max-height: 8rem"></job-list>`);
+        style="--job-status-list-max-height: 8rem"></job-list>`);
       await waitFor(() => rows(list).length === 12, 'rows');
       const scroller = inShadow(list, '.scroller')!;
       scroller.scrollTop = 100;
@@ -200,7 +235,7 @@ describe('<job-list>', () => {
       const polling = await newTenant({ events: 'fail' });
       await polling.enqueue('test.gated', { target });
       const list = await fixture<JobListElement>(html`<job-list base-url=${polling.baseUrl} target=${target}
-        refresh-interval="0"></job-list>`);
+       ></job-list>`);
       await waitFor(() => textOf(inShadow(list, '[part=connection]')) === 'Polling', 'polling');
       await expect(list).to.be.accessible();
       for (const job of list.jobs) await release(job.job_id);
@@ -208,7 +243,7 @@ describe('<job-list>', () => {
 
     it('says reconnecting when the page cannot be fetched', async () => {
       const failing = await newTenant({ polls: 'fail' });
-      const list = await fixture<JobListElement>(html`<job-list base-url=${failing.baseUrl} refresh-interval="0"></job-list>`);
+      const list = await fixture<JobListElement>(html`<job-list base-url=${failing.baseUrl}></job-list>`);
       await waitFor(() => textOf(inShadow(list, '[part=connection]')) === 'Reconnecting', 'reconnecting');
       expect(textOf(inShadow(list, '[part=error]'))).to.contain('Could not load the jobs.');
       await expect(list).to.be.accessible();

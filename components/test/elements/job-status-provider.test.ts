@@ -11,7 +11,7 @@ describe('<job-status-provider>', () => {
     const provider = await fixture<JobStatusProviderElement>(html`<job-status-provider base-url=${tenant.baseUrl} interval="5000">
       <job-status job-id=${job.job_id}></job-status>
       <section><job-detail job-id=${job.job_id}></job-detail></section>
-      <job-list refresh-interval="0"></job-list>
+      <job-list></job-list>
     </job-status-provider>`);
     expect(provider.client!.baseUrl).to.equal(tenant.baseUrl);
     expect(provider.client!.interval).to.equal(5000);

@@ -44,7 +44,7 @@ describe('keyboard use', () => {
     const target = uniqueTarget();
     for (let i = 0; i < 3; i++) await tenant.enqueue('test.quick', { target });
     const list = await fixture<JobListElement>(html`<job-list base-url=${tenant.baseUrl} target=${target} page-size="2"
-      detail-href="/jobs/{id}" refresh-interval="0"></job-list>`);
+      detail-href="/jobs/{id}"></job-list>`);
     await waitFor(() => list.jobs.length === 2, 'first page');
     const stops: string[] = [];
     const pause = await tabTo((el) => {

@@ -1,6 +1,6 @@
 import { isTerminalState } from '@job-status/protocol';
 import type { JobError, JobProgress, JobSnapshot } from '@job-status/protocol';
-import type { ScriptLine, ScriptStep } from './scripted-client.js';
+import type { ScriptedClientOptions, ScriptLine, ScriptStep } from './scripted-client.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -70,6 +70,16 @@ export const interrupted: JobError = {
   message: 'The server restarted while this job was running.',
   hint: 'Nothing is running now: run the action again.',
 };
+
+/**
+ * A connection that cannot get updates (the stream is down and polls fail), whose last
+ * update arrived 30 s ago: what a story adds to its scenario to show the stale state.
+ */
+export const staleConnection = () =>
+  ({ connection: 'backoff', stale: true, lastUpdateAt: Date.now() - 30_000 }) satisfies Partial<ScriptedClientOptions>;
+
+/** A push running (120 of 500 files) on a connection whose updates are stale. */
+export const staleRunning = () => ({ jobs: [job({ phase: 'Uploading records', progress: files(120) })], ...staleConnection() });
 
 /** Labels of the jobs `enqueue` creates, as the demo's definitions name them. */
 export const labels = {

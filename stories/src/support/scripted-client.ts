@@ -11,6 +11,7 @@ import { JobStatusError } from '@job-status/elements/client';
 import type {
   ConnectionState,
   EnqueueOptions,
+  JobFilter,
   JobListener,
   JobListQuery,
   JobScope,
@@ -53,6 +54,10 @@ export interface ScriptedClientOptions {
   labels?: Readonly<Record<string, (target: string | null) => string>>;
   /** The connection state shown by `<job-list>`. Default `live`. */
   connection?: ConnectionState;
+  /** Updates cannot be had (stream down, polls failing): every element shows it. Default false. */
+  stale?: boolean;
+  /** When the last update arrived (ms since the epoch), as `connection.lastUpdateAt`. Default: when the client was made. */
+  lastUpdateAt?: number | null;
   /** Milliseconds before each answer. Default 30. */
   latency?: number;
   /** Never answer a watch: the elements stay on "Loading". */
@@ -70,9 +75,14 @@ export interface ScriptedClientOptions {
 class Connection extends EventTarget implements JobStatusConnection {
   state: ConnectionState;
   error: JobStatusError | null = null;
-  constructor(state: ConnectionState) {
+  /** A scripted connection is never stale unless a story says so. */
+  stale: boolean;
+  lastUpdateAt: number | null;
+  constructor(state: ConnectionState, stale = false, lastUpdateAt: number | null = Date.now()) {
     super();
     this.state = state;
+    this.stale = stale;
+    this.lastUpdateAt = lastUpdateAt;
   }
   set(state: ConnectionState, error: JobStatusError | null = null) {
     if (state === this.state && error === this.error) return;
@@ -113,6 +123,8 @@ export class ScriptedClient implements JobStatusClient {
   readonly #jobs = new Map<string, JobSnapshot>();
   readonly #logs = new Map<string, JobLogLine[]>();
   readonly #watches = new Set<Watch>();
+  readonly #feeds = new Set<{ filter: JobFilter; listener: (jobs: JobSnapshot[]) => void }>();
+  readonly #tails = new Set<{ jobId: string; listener: (lines: JobLogLine[]) => void }>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   /** The pending step of each playing script, so `cancel` can stop it. */
   readonly #scripts = new Map<string, ReturnType<typeof setTimeout> | undefined>();
@@ -121,7 +133,7 @@ export class ScriptedClient implements JobStatusClient {
 
   constructor(options: ScriptedClientOptions = {}) {
     this.#options = options;
-    this.#connection = new Connection(options.connection ?? 'live');
+    this.#connection = new Connection(options.connection ?? 'live', options.stale, options.lastUpdateAt);
     for (const job of options.jobs ?? []) {
       this.#jobs.set(job.job_id, job);
       this.#seq = Math.max(this.#seq, job.seq);
@@ -185,6 +197,18 @@ export class ScriptedClient implements JobStatusClient {
 
   watchScope({ kind, target = null }: JobScope, listener: JobListener): () => void {
     return this.#subscribe({ listener, scope: { kind, target } });
+  }
+
+  watchLogs(jobId: string, _after: number, listener: (lines: JobLogLine[]) => void): () => void {
+    const tail = { jobId, listener };
+    this.#tails.add(tail);
+    return () => this.#tails.delete(tail);
+  }
+
+  watchJobs(filter: JobFilter, listener: (jobs: JobSnapshot[]) => void): () => void {
+    const feed = { filter, listener };
+    this.#feeds.add(feed);
+    return () => this.#feeds.delete(feed);
   }
 
   async enqueue(kind: string, _input?: unknown, options: EnqueueOptions = {}): Promise<EnqueueResponse> {
@@ -272,6 +296,8 @@ export class ScriptedClient implements JobStatusClient {
     this.#timers.clear();
     this.#scripts.clear();
     this.#watches.clear();
+    this.#feeds.clear();
+    this.#tails.clear();
     this.#connection.set('offline');
   }
 
@@ -310,6 +336,9 @@ export class ScriptedClient implements JobStatusClient {
   /** Stores a job's new snapshot and tells whoever watches it, or its scope. */
   #update(job: JobSnapshot) {
     this.#jobs.set(job.job_id, job);
+    for (const { filter: f, listener } of this.#feeds) {
+      if ((!f.kind || f.kind === job.kind) && (!f.target || f.target === job.target) && (!f.state || f.state === job.state)) listener([job]);
+    }
     for (const watch of [...this.#watches]) {
       if (watch.jobId === job.job_id) this.#deliver(watch, job);
       else if (watch.scope && this.#newest(watch.scope)?.job_id === job.job_id) this.#deliver(watch, job);
@@ -328,6 +357,7 @@ export class ScriptedClient implements JobStatusClient {
     const lines = this.#logs.get(jobId) ?? [];
     lines.push({ seq: (lines.at(-1)?.seq ?? 0) + 1, ts: new Date(at).toISOString(), level, message });
     this.#logs.set(jobId, lines);
+    for (const tail of this.#tails) if (tail.jobId === jobId) tail.listener([lines.at(-1)!]);
   }
 
   /** Runs `callback` after `ms`, unless the client is closed first (then never). */

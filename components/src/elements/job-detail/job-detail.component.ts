@@ -11,6 +11,7 @@ import { LogTailController } from '../../controllers/log-tail-controller.js';
 import { ClientElement } from '../../internal/client-element.js';
 import { durationOf, durationTime, exactTime, timeLeftText } from '../../internal/job-times.js';
 import { progressBar } from '../../internal/progress-bar.js';
+import { staleNotice } from '../../internal/stale-notice.js';
 import { stateBadge } from '../../internal/state-badge.js';
 import { Transitions } from '../../internal/transitions.js';
 import { sharedStyles } from '../../styles/shared.styles.js';
@@ -31,6 +32,9 @@ import { jobDetailStyles } from './job-detail.styles.js';
  * @summary One job in full, with a live log tail and a cancel button.
  *
  * @attr state - Reflected, read-only: the state shown, as on `<job-status>`.
+ * @attr stale - Reflected, read-only: present while updates cannot be had. The view then
+ *   says "Reconnecting…" with the time of the last update (and announces it once), and a
+ *   running job's duration stops at that time.
  *
  * @fires {JobStatusChangeEvent} job-status-change - The state shown changed (not on first load).
  * @fires {JobStatusSettledEvent} job-status-settled - The job reached a terminal state while shown.
@@ -52,6 +56,7 @@ import { jobDetailStyles } from './job-detail.styles.js';
  * @csspart result - The result, as JSON.
  * @csspart log - The log lines (a scrollable list).
  * @csspart log-line - One line; it carries `data-level`.
+ * @csspart stale - "Reconnecting… Last update 2 minutes ago", while updates are stale.
  *
  * @cssproperty --job-status-log-max-height - Height after which the log scrolls. Default 20rem.
  * @cssproperty --job-status-surface - And every other `--job-status-*` token of `<job-status>`.
@@ -98,6 +103,7 @@ export class JobDetailElement extends ClientElement {
   #confirming = false;
   #cancelError: JobStatusError | null = null;
   #stickToBottom = true;
+  #wasStale = false;
 
   /** Asks the server to cancel the job. Resolves once it answered; failures show beside the button. */
   async cancel(): Promise<void> {
@@ -127,8 +133,9 @@ export class JobDetailElement extends ClientElement {
     this.#job.follow(client, { jobId: this.jobId });
     this.#tail.follow(client, this.jobId);
     const { state, snapshot, busy } = this.#job;
-    this.#clock.interval = state === 'running' ? 1000 : state ? 30_000 : 0;
-    this.#tail.interval = busy ? (client?.interval ?? 3000) : 0;
+    const stale = this.stale;
+    this.#clock.interval = state === 'running' && !stale ? 1000 : state || stale ? 30_000 : 0;
+    this.#tail.busy = busy;
     // Every change of the job may come with new lines; the last one surely does.
     if (snapshot && snapshot.seq !== this.#seq) {
       this.#seq = snapshot.seq;
@@ -141,6 +148,8 @@ export class JobDetailElement extends ClientElement {
       this.#announcement = s.announce(snapshot?.label ?? '', s[state!], detail);
       this.#events.push(...events);
     }
+    if (stale && !this.#wasStale) this.#announcement = this.#strings.reconnecting;
+    this.#wasStale = stale;
     const log = this.renderRoot?.querySelector?.('.log');
     this.#stickToBottom = !log || log.scrollHeight - log.scrollTop - log.clientHeight < 8;
   }
@@ -172,6 +181,7 @@ export class JobDetailElement extends ClientElement {
                 ${stateBadge(state, s[state])}
               </header>
               <p part="hint" class="muted">${state === 'gone' ? s.goneHint : error ? `${error.message}. ${s.unavailableHint(error)}` : nothing}</p>`}
+      ${snapshot ? nothing : this.#staleNotice(s)}
       <div role="status" class="vh">${this.#announcement}</div>
     </article>`;
   }
@@ -210,8 +220,14 @@ export class JobDetailElement extends ClientElement {
     this.renderRoot.querySelector<HTMLButtonElement>('[part=cancel]')?.focus();
   };
 
+  #staleNotice(s: JobDetailStrings) {
+    return this.stale ? staleNotice(this.connection.lastUpdateAt, this.#clock.now, s) : nothing;
+  }
+
   #body(state: TileState, job: JobSnapshot, s: JobDetailStrings) {
     const now = this.#clock.now;
+    // While updates are stale, a running job's duration stops at the last update.
+    const durationAt = this.stale ? Math.min(now, this.connection.lastUpdateAt ?? now) : now;
     const field = (term: string, value: unknown) =>
       html`<dt>${term}</dt><dd>${value ?? html`<span aria-hidden="true">${s.none}</span>`}</dd>`;
     const time = (iso: string | null) => (iso ? exactTime(iso, now, s) : null);
@@ -222,8 +238,9 @@ export class JobDetailElement extends ClientElement {
         ${this.#job.busy ? this.#cancelControls(s) : nothing}
       </header>
       ${this.#cancelError ? html`<p class="error">${s.cancelFailed(this.#cancelError)}</p>` : nothing}
+      ${this.#staleNotice(s)}
       ${job.phase && state === 'running' ? html`<p part="phase" class="phase">${job.phase}</p>` : nothing}
-      ${progressBar(job, s)} ${timeLeftText(job, now, s)}
+      ${progressBar(job, s)} ${this.stale ? nothing : timeLeftText(job, now, s)}
       ${job.message && job.message !== job.error?.message ? html`<p part="message">${job.message}</p>` : nothing}
       ${job.error
         ? html`<div part="error" class="error">
@@ -236,7 +253,7 @@ export class JobDetailElement extends ClientElement {
         ${field(s.jobId, job.job_id)} ${job.error ? field(s.errorCode, job.error.code) : nothing}
         ${field(s.queuedAt, time(job.created_at))} ${field(s.startedAt, time(job.started_at))}
         ${field(s.finishedAt, time(job.finished_at))}
-        ${field(s.duration, durationOf(job, now) === null ? null : durationTime(durationOf(job, now), s))}
+        ${field(s.duration, durationOf(job, durationAt) === null ? null : durationTime(durationOf(job, durationAt), s))}
       </dl>
       ${job.result === undefined
         ? nothing

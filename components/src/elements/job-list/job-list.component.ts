@@ -5,11 +5,11 @@ import type { PropertyValues, TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { ClockController } from '../../controllers/clock-controller.js';
-import { ConnectionController } from '../../controllers/connection-controller.js';
 import { JobListController } from '../../controllers/job-list-controller.js';
 import { ClientElement } from '../../internal/client-element.js';
 import { durationOf, durationTime, exactTime, timeLeftText } from '../../internal/job-times.js';
 import { progressBar } from '../../internal/progress-bar.js';
+import { staleNotice } from '../../internal/stale-notice.js';
 import { stateBadge } from '../../internal/state-badge.js';
 import { sharedStyles } from '../../styles/shared.styles.js';
 import { tokenStyles } from '../../styles/tokens.styles.js';
@@ -36,8 +36,9 @@ const SORT_LABELS = { created_desc: 'sortCreatedDesc', created_asc: 'sortCreated
  * Narrower than 40rem (a phone), each row shows as a card with every column named, so
  * nothing hides in a sideways scroller.
  *
- * Busy rows update live through the shared stream; the page itself is fetched again
- * every `refresh-interval` milliseconds to find new jobs.
+ * The list stays live over the client's shared stream: no request is made while it is
+ * up. While it is down, the page is fetched again every `refresh-interval` ms (2–60 s,
+ * backing off while fetches fail), and once more when the stream is back.
  *
  * @tagname job-list
  * @summary Live, filterable, paginated history of jobs.
@@ -56,6 +57,11 @@ const SORT_LABELS = { created_desc: 'sortCreatedDesc', created_asc: 'sortCreated
  * @csspart row-error - Why a failed (or warned) row ended so, under its progress.
  * @csspart pagination - Previous / page / next.
  * @csspart error - "Could not load the jobs", when a fetch failed.
+ * @csspart stale - "Reconnecting… Last update 2 minutes ago", in place of the connection indicator while updates are stale.
+ *
+ * @attr stale - Reflected, read-only: present while updates cannot be had (the stream is
+ *   down and fetches fail, or the server is unreachable). Running jobs' durations then stop
+ *   at the time of the last update.
  *
  * @cssproperty --job-status-list-max-height - Height after which the table scrolls inside the list. Default: none.
  * @cssproperty --job-status-surface - And every other `--job-status-*` token of `<job-status>`.
@@ -84,8 +90,13 @@ export class JobListElement extends ClientElement {
   /** Rows per page. Default 20; the server caps it. */
   @property({ type: Number, attribute: 'page-size' }) pageSize = 20;
 
-  /** Milliseconds between refreshes of the page. Default 5000; 0 stops them. */
-  @property({ type: Number, attribute: 'refresh-interval' }) refreshInterval = 5000;
+  /**
+   * Milliseconds between fetches of the page while the stream is down (never while it is
+   * live). Default 5000; allowed 2000–60000: a value that is not a number becomes the
+   * default, one out of range the nearest bound, with a console warning. After 3 failed
+   * fetches in a row: 10 s, doubling up to 2 min, until one succeeds.
+   */
+  @property({ type: Number, attribute: 'refresh-interval' }) refreshInterval: number | null = null;
 
   /** Where a row's label links to, with `{id}` for the job id, e.g. `/admin/jobs/{id}`. */
   @property({ attribute: 'detail-href' }) detailHref: string | null = null;
@@ -101,14 +112,26 @@ export class JobListElement extends ClientElement {
     return this.#list.rows;
   }
 
-  readonly #list = new JobListController(this, { holding: () => this.paused || this.#scrolled() });
-  readonly #connection = new ConnectionController(this);
+  readonly #list = new JobListController(this, {
+    holding: () => this.paused || this.#scrolled(),
+    intervalName: '<job-list> refresh-interval',
+  });
   readonly #clock = new ClockController(this);
   #announcement = '';
   #announceRows = false;
   #indicator: Indicator | null = null;
   #newCount = 0;
   #focused: Element | null = null;
+
+  /** True while updates cannot be had: the client's are stale, or the list's own fetches fail while the stream is down. */
+  override get stale(): boolean {
+    return super.stale || (!!this.#list.error && this.connection.state !== 'live');
+  }
+
+  /** When the list was last known to be up to date: the client's last update, or the last page its own fetches got. */
+  get #lastUpdateAt(): number | null {
+    return super.stale ? this.connection.lastUpdateAt : this.#list.loadedAt;
+  }
 
   /** Fetches the current page now; resolves once it is shown (or, while reading, counted). */
   refresh(): Promise<void> {
@@ -133,7 +156,6 @@ export class JobListElement extends ClientElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
     const client = this.activeClient;
-    this.#connection.client = client;
     this.#list.paused = this.paused;
     this.#list.follow(
       client,
@@ -143,11 +165,11 @@ export class JobListElement extends ClientElement {
     const s = this.#strings;
     const list = this.#list;
     // Durations of running jobs tick every second; relative times need less.
-    this.#clock.interval = list.rows.some((job) => job.state === 'running') ? 1000 : 30_000;
-    const c = this.#connection.state;
+    this.#clock.interval = list.rows.some((job) => job.state === 'running') && !this.stale ? 1000 : 30_000;
+    const c = this.connection.state;
     const indicator: Indicator = this.paused
       ? 'paused'
-      : list.error || c === 'backoff'
+      : list.error || c === 'backoff' || this.stale
         ? 'reconnecting'
         : c === 'polling' || c === 'offline'
           ? c
@@ -222,9 +244,11 @@ export class JobListElement extends ClientElement {
           <svg part="refreshing" class="refreshing ${list.refreshing ? 'on' : ''}" viewBox="0 0 16 16" fill="none"
             stroke="currentColor" stroke-width="2" aria-hidden="true"><title>${s.refreshing}</title>
             <path class="spin" d="M8 2a6 6 0 1 0 6 6"/></svg>
-          <span part="connection" class="connection" data-connection=${indicator} data-state=${INDICATOR_STATE[indicator]}
-            ><span class="dot"></span>${s.connection(indicator)}</span
-          >
+          ${this.stale && !this.paused
+            ? staleNotice(this.#lastUpdateAt, this.#clock.now, s)
+            : html`<span part="connection" class="connection" data-connection=${indicator} data-state=${INDICATOR_STATE[indicator]}
+                ><span class="dot"></span>${s.connection(indicator)}</span
+              >`}
           <button part="pause" type="button" @click=${() => (this.paused = !this.paused)}>
             ${this.paused ? s.resume : s.pause}
           </button>
@@ -259,6 +283,8 @@ export class JobListElement extends ClientElement {
 
   #row(job: JobSnapshot, s: JobListStrings) {
     const now = this.#clock.now;
+    // While updates are stale, a running job's duration stops at the last update.
+    const durationAt = this.stale ? Math.min(now, this.#lastUpdateAt ?? now) : now;
     const href = this.detailHref?.replaceAll('{id}', encodeURIComponent(job.job_id));
     const empty = html`<span aria-hidden="true">${s.none}</span>`;
     // Why a job failed or warned belongs on its row: the admin scans the list for it.
@@ -270,12 +296,12 @@ export class JobListElement extends ClientElement {
       <td data-label=${s.colTarget}>${job.target ?? empty}</td>
       <td data-label=${s.colState}>${stateBadge(job.state, s[job.state])}</td>
       <td data-label=${s.colProgress} class="progress-cell">
-        ${progressBar(job, { ...s, progress: `${s.progress}: ${job.label}` })} ${timeLeftText(job, now, s)}
+        ${progressBar(job, { ...s, progress: `${s.progress}: ${job.label}` })} ${this.stale ? nothing : timeLeftText(job, now, s)}
         ${why ? html`<span part="row-error" class="why">${why}</span>` : nothing}
       </td>
       <td data-label=${s.colActor}>${job.actor ?? empty}</td>
       <td data-label=${s.colStarted}>${job.started_at ? exactTime(job.started_at, now, s, true) : empty}</td>
-      <td data-label=${s.colDuration}>${durationTime(durationOf(job, now), s)}</td>
+      <td data-label=${s.colDuration}>${durationTime(durationOf(job, durationAt), s)}</td>
     </tr>`;
   }
 }

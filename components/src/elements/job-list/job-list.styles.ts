@@ -50,6 +50,9 @@ export const jobListStyles = css`
     gap: var(--job-status-space);
     margin-inline-start: auto;
   }
+  .status .stale {
+    margin: 0;
+  }
   .connection {
     display: inline-flex;
     align-items: center;

@@ -3,8 +3,10 @@ import { css, html, LitElement } from 'lit';
 import type { PropertyValues, TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
 import { createJobStatusClient } from '../../client/create-client.js';
+import { DEFAULT_INTERVAL } from '../../client/delays.js';
 import type { JobStatusClient } from '../../client/types.js';
 import { jobStatusClientContext } from '../../internal/context.js';
+import { PollInterval } from '../../internal/poll-interval.js';
 
 /**
  * Gives every job-status element inside it one shared client, so a page holds a single
@@ -36,7 +38,8 @@ export class JobStatusProviderElement extends LitElement {
 
   /**
    * Polling interval in milliseconds, used only while the event stream is unavailable.
-   * Default 3000; the client clamps it to 2000–60000.
+   * Default 3000; allowed 2000–60000: a value that is not a number becomes the default,
+   * one out of range the nearest bound, with a console warning.
    */
   @property({ type: Number }) interval: number | null = null;
 
@@ -59,6 +62,7 @@ export class JobStatusProviderElement extends LitElement {
   #given: JobStatusClient | undefined;
   #own: JobStatusClient | undefined;
   #ownKey = '';
+  readonly #interval = new PollInterval('<job-status-provider> interval', DEFAULT_INTERVAL);
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -80,12 +84,11 @@ export class JobStatusProviderElement extends LitElement {
    * closed otherwise.
    */
   #sync() {
-    const key = !this.#given && this.isConnected && this.baseUrl ? `${this.baseUrl} ${this.interval}` : '';
+    const interval = this.#interval.read(this.interval);
+    const key = !this.#given && this.isConnected && this.baseUrl ? `${this.baseUrl} ${interval}` : '';
     if (key !== this.#ownKey) {
       this.#own?.close();
-      this.#own = key
-        ? createJobStatusClient({ baseUrl: this.baseUrl!, ...(this.interval ? { interval: this.interval } : {}) })
-        : undefined;
+      this.#own = key ? createJobStatusClient({ baseUrl: this.baseUrl!, interval }) : undefined;
       this.#ownKey = key;
     }
     if (this.provided !== this.client) this.provided = this.client;

@@ -8,6 +8,7 @@ import type { TileState } from '../../controllers/job-controller.js';
 import { ClientElement } from '../../internal/client-element.js';
 import { jobTimes, timeLeftText } from '../../internal/job-times.js';
 import { progressBar } from '../../internal/progress-bar.js';
+import { staleNotice } from '../../internal/stale-notice.js';
 import { stateBadge } from '../../internal/state-badge.js';
 import { jobStatusStrings } from '../../internal/strings.js';
 import type { JobStatusStrings } from '../../internal/strings.js';
@@ -26,6 +27,9 @@ import { jobStatusStyles } from './job-status.styles.js';
  *
  * @attr state - Reflected, read-only: `idle`, `queued`, `running`, `success`, `warning`,
  *   `failed`, `canceled`, `gone` or `unavailable`; absent until the first answer.
+ * @attr stale - Reflected, read-only: present while updates cannot be had (the stream is
+ *   down and polls fail, or the server is unreachable). The tile then says "Reconnecting…"
+ *   with the time of the last update, and a running job's duration stops at that time.
  *
  * @fires {JobStatusChangeEvent} job-status-change - The state shown changed (not on first load).
  * @fires {JobStatusSettledEvent} job-status-settled - The job reached a terminal state while shown.
@@ -44,6 +48,7 @@ import { jobStatusStyles } from './job-status.styles.js';
  * @csspart hint - What to do next.
  * @csspart times - The queued, started and finished times and the duration.
  * @csspart details-link - The "View details" link.
+ * @csspart stale - "Reconnecting… Last update 2 minutes ago", while updates are stale.
  *
  * @cssproperty --job-status-font-family - Font. Default: inherited from the page.
  * @cssproperty --job-status-font-size - Base size. Default 0.875rem.
@@ -128,7 +133,7 @@ export class JobStatusElement extends ClientElement {
     super.willUpdate(changed);
     this.#job.follow(this.activeClient, { jobId: this.jobId, kind: this.kind, target: this.target });
     const { state, snapshot } = this.#job;
-    this.#clock.interval = state === 'running' ? 1000 : state ? 30_000 : 0;
+    this.#clock.interval = state === 'running' && !this.stale ? 1000 : state || this.stale ? 30_000 : 0;
     const events = this.#transitions.next(state, snapshot);
     if (events?.length) {
       const s = this.#strings;
@@ -153,6 +158,12 @@ export class JobStatusElement extends ClientElement {
     return { ...jobStatusStrings, ...this.strings };
   }
 
+  /** Where a running job's duration stops: now, or the last update while updates are stale. */
+  get #durationAt(): number {
+    const now = this.#clock.now;
+    return this.stale ? Math.min(now, this.connection.lastUpdateAt ?? now) : now;
+  }
+
   get #label(): string {
     return this.label ?? this.#job.snapshot?.label ?? this.kind ?? '';
   }
@@ -164,6 +175,7 @@ export class JobStatusElement extends ClientElement {
     return html`<div part="base" class="base">
       ${state === null ? html`<p class="muted">${s.loading}</p>` : this.#body(state, snapshot, s)}
       ${error ? html`<div part="error" class="error"><p>${error.message}</p><p part="hint" class="hint">${s.unavailableHint(error)}</p></div>` : nothing}
+      ${this.stale ? staleNotice(this.connection.lastUpdateAt, this.#clock.now, s) : nothing}
       <div role="status" class="vh">${this.#announcement}</div>
     </div>`;
   }
@@ -185,7 +197,7 @@ export class JobStatusElement extends ClientElement {
     return html`${head}
       ${phase && state === 'running' ? html`<p part="phase" class="phase">${phase}</p>` : nothing}
       ${progressBar(snapshot, s)}
-      ${timeLeftText(snapshot, this.#clock.now, s)}
+      ${this.stale ? nothing : timeLeftText(snapshot, this.#clock.now, s)}
       ${message && message !== error?.message ? html`<p part="message" class="message">${message}</p>` : nothing}
       ${error
         ? html`<div part="error" class="error">
@@ -193,7 +205,7 @@ export class JobStatusElement extends ClientElement {
             ${error.hint ? html`<p part="hint" class="hint"><b>${s.nextStep}</b> ${error.hint}</p>` : nothing}
           </div>`
         : nothing}
-      ${jobTimes(snapshot, this.#clock.now, s)}
+      ${jobTimes(snapshot, this.#clock.now, s, this.#durationAt)}
       ${href ? html`<a part="details-link" href=${href}>${s.viewDetails}</a>` : nothing}`;
   }
 }
