@@ -106,6 +106,8 @@ describe('many tabs of the demo in one browser', () => {
     expect(outcomes).toEqual(pages.map(() => 'success'));
     for (const states of await Promise.all(recorders.map((read) => read()))) expect(states).toContain('running');
 
+    const t0 = streams[0]!.at;
+    console.log(`[tabs] streams opened by tab: ${streams.map((s) => `#${pages.indexOf(s.page) + 1} at +${s.at - t0} ms`).join(', ')}`);
     expect(streams).toHaveLength(1);
     expect(errors).toEqual([]);
   }, 120_000);
