@@ -10,6 +10,7 @@ import { QueueBounds } from './admission.js';
 import type { Backoff } from './backoff.js';
 import type { JobStatusTelemetry } from '../telemetry/telemetry.js';
 import { createContext } from './context.js';
+import { CreationClock } from './creation-clock.js';
 import { labelOf } from './definition.js';
 import type { JobContext, JobDefinition, JobOutcome } from './definition.js';
 import { failureOf } from './failure.js';
@@ -107,6 +108,7 @@ export class JobRegistry {
   readonly #idempotent: IdempotentEnqueues;
   readonly #unsubscribe: () => void;
   readonly #typical: TypicalDurations;
+  readonly #creation = new CreationClock();
   #retentionTimer: ReturnType<typeof setInterval> | null = null;
   #ownerTimer: ReturnType<typeof setInterval> | null = null;
   /** Since when this process's beats reach the store without a failure; null after a failure. */
@@ -135,6 +137,7 @@ export class JobRegistry {
     try {
       await this.#options.store.beat(this.#options.instanceId);
       this.#beatingSince = Date.now();
+      this.#creation.seed((await this.#options.store.list({ sort: 'created_desc', limit: 1 })).jobs[0]?.created_at);
       await this.#recover(true);
     } catch (error) {
       // The store went down right after it opened: the periodic beat tries again.
@@ -306,7 +309,7 @@ export class JobRegistry {
 
   async #create(kind: string, definition: JobDefinition<any>, input: unknown, options: EnqueueOptions, key: string | null): Promise<StoredJob> {
     const target = options.target ?? null;
-    const now = new Date().toISOString();
+    const now = this.#creation.next();
     const draft: StoredJob = {
       job_id: crypto.randomUUID(),
       kind,
