@@ -5,7 +5,7 @@ import { createJobStatusClient } from '@job-status/elements/client';
 import { isTerminalState, parseEventId } from '@job-status/protocol';
 import type { JobSnapshot } from '@job-status/protocol';
 import { DemoServer } from '../e2e/harness.js';
-import { printReport, sleep, waitUntil } from './support/chaos.js';
+import { printReport, signIn, sleep, waitUntil } from './support/chaos.js';
 import { eventSourceClass } from './support/event-source.js';
 
 /**
@@ -30,16 +30,6 @@ const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function signIn(url: string) {
-  const response = await fetch(`${url}/login`, {
-    method: 'POST',
-    headers: { origin: url, 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'user=admin',
-    redirect: 'manual',
-  });
-  return response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-}
 
 describe('event ids after a crash', () => {
   it(

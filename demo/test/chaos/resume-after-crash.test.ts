@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseEventId } from '@job-status/protocol';
 import type { JobSnapshot } from '@job-status/protocol';
 import { DemoServer } from '../e2e/harness.js';
-import { printReport, waitUntil } from './support/chaos.js';
+import { printReport, signIn, waitUntil } from './support/chaos.js';
 
 /**
  * Issue 13, finding 4: after a SIGKILL and a restart, every stream that resumes hears what
@@ -20,16 +20,6 @@ const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function signIn(url: string) {
-  const response = await fetch(`${url}/login`, {
-    method: 'POST',
-    headers: { origin: url, 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'user=admin',
-    redirect: 'manual',
-  });
-  return response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-}
 
 /** A stream read to the end, its events parsed as they come. */
 function follow(url: string, cookie: string) {

@@ -72,3 +72,14 @@ export function tally(keys: Iterable<string>): string {
   for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
   return [...counts].sort((x, y) => y[1] - x[1]).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
 }
+
+/** Signs in to the demo at `url` as `user` through its login form; resolves with the session cookie. */
+export async function signIn(url: string, user = 'admin') {
+  const response = await fetch(`${url}/login`, {
+    method: 'POST',
+    headers: { origin: url, 'content-type': 'application/x-www-form-urlencoded' },
+    body: `user=${encodeURIComponent(user)}`,
+    redirect: 'manual',
+  });
+  return response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+}
