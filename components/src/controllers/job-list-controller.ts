@@ -121,6 +121,8 @@ export class JobListController implements ReactiveController {
    * before the stream opened, or the stream was lost since): fetch once when it is live.
    */
   #behind = false;
+  /** What the stream brought while a page was on its way: newer than that page. */
+  #heard: Map<string, JobSnapshot> | null = null;
   #ids: string[] | null = null;
   #latest: string[] = [];
   #data = new Map<string, JobSnapshot>();
@@ -229,22 +231,28 @@ export class JobListController implements ReactiveController {
 
   readonly #onJobs = (jobs: JobSnapshot[]) => {
     for (const job of jobs) {
-      const known = this.#data.get(job.job_id);
-      if (known && known.seq > job.seq) continue;
-      // Before the first page arrives, only remember it: the page says where rows go.
-      if (this.#ids === null) {
-        this.#data.set(job.job_id, job);
-        continue;
-      }
-      const rows = this.#latest.flatMap((id) => this.#data.get(id) ?? []);
-      const page = { state: this.#query.state, sort: this.#query.sort, first: this.#page === 0, last: this.#nextCursor === null };
-      this.#latest = placeJob(rows, job, page).map((row) => row.job_id);
-      if (known || this.#latest.includes(job.job_id)) this.#data.set(job.job_id, job);
+      this.#heard?.set(job.job_id, job);
+      this.#place(job);
     }
     if (this.#ids !== null && !this.paused && !this.#holding()) this.#ids = this.#latest;
     this.#sync();
     this.#host.requestUpdate();
   };
+
+  /** Puts a job the stream brought where it belongs on the page (or off it); `paged`: a page has arrived. */
+  #place(job: JobSnapshot, paged = this.#ids !== null) {
+    const known = this.#data.get(job.job_id);
+    if (known && known.seq > job.seq) return;
+    // Before the first page arrives, only remember it: the page says where rows go.
+    if (!paged) {
+      this.#data.set(job.job_id, job);
+      return;
+    }
+    const rows = this.#latest.flatMap((id) => this.#data.get(id) ?? []);
+    const page = { state: this.#query.state, sort: this.#query.sort, first: this.#page === 0, last: this.#nextCursor === null };
+    this.#latest = placeJob(rows, job, page).map((row) => row.job_id);
+    if (known || this.#latest.includes(job.job_id)) this.#data.set(job.job_id, job);
+  }
 
   #listen(on: boolean) {
     this.#client?.connection[on ? 'addEventListener' : 'removeEventListener']('change', this.#onConnection);
@@ -280,6 +288,7 @@ export class JobListController implements ReactiveController {
     this.refreshing = true;
     this.#host.requestUpdate();
     const { state, kind, target, sort, limit } = this.#query;
+    const heard = (this.#heard = new Map());
     try {
       const answer = await client.list(
         {
@@ -296,6 +305,9 @@ export class JobListController implements ReactiveController {
       for (const job of answer.jobs) this.#take(job);
       this.#latest = answer.jobs.map((job) => job.job_id);
       this.#nextCursor = answer.next_cursor;
+      // The page was read before what the stream brought meanwhile: a job created while it
+      // was on its way is not on it, and must not be dropped by it.
+      for (const job of heard.values()) this.#place(job, true);
       this.error = null;
       this.loadedAt = (this.#clock ?? Date).now();
       this.#behind = !live;
@@ -312,6 +324,7 @@ export class JobListController implements ReactiveController {
       this.error = error as JobStatusError;
       throw error;
     } finally {
+      if (this.#heard === heard) this.#heard = null;
       if (!signal.aborted) {
         this.refreshing = false;
         this.#sync();
