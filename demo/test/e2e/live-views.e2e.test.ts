@@ -1,49 +1,38 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { DemoServer, launchBrowser, signIn, watchErrors } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { demoForFile } from './demo-for-file.js';
+import { signIn, watchErrors } from './harness.js';
 
 // Slow jobs (a push runs about 37 s), so one stays busy through a whole observation.
-let server: DemoServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = new DemoServer(10);
-  await server.start();
-  browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const demo = demoForFile(10);
 
 const STREAM = '/api/admin/jobs/events';
 
 /** A signed-in admin page on `path`, recording every request it makes from now on. */
 async function adminPage(path: string) {
-  const page = await browser.newPage();
+  const page = await demo.browser.newPage();
   const errors = watchErrors(page);
-  await signIn(page, server.url, 'admin');
+  await signIn(page, demo.server.url, 'admin');
   const requests: { at: number; method: string; path: string }[] = [];
   page.on('request', (request) => {
     const url = new URL(request.url());
     requests.push({ at: Date.now(), method: request.method(), path: url.pathname + url.search });
   });
-  await page.goto(`${server.url}${path}`);
+  await page.goto(`${demo.server.url}${path}`);
   return { page, errors, requests };
 }
 
 /** Starts a job through the API with the page's session, as another tab of the same admin would. */
 async function startJob(page: Page, kind: string, target: string) {
-  const response = await page.request.post(`${server.url}/api/admin/jobs`, {
+  const response = await page.request.post(`${demo.server.url}/api/admin/jobs`, {
     data: { kind, target },
-    headers: { origin: server.url },
+    headers: { origin: demo.server.url },
   });
   expect(response.status()).toBe(202);
   return (await response.json()).initial_status.job_id as string;
 }
 
-const cancel = (page: Page, id: string) => page.request.post(`${server.url}/api/admin/jobs/${id}/cancel`, { headers: { origin: server.url } });
+const cancel = (page: Page, id: string) => page.request.post(`${demo.server.url}/api/admin/jobs/${id}/cancel`, { headers: { origin: demo.server.url } });
 
 /** Waits until the page has made no request but the stream for `quietMs` (the page load and its catch-up are over). */
 async function settled(requests: { at: number; path: string }[], quietMs = 1500) {
@@ -74,8 +63,8 @@ describe('views live over the stream, in Chromium against the demo', () => {
   }, 90_000);
 
   it('/admin/jobs/:id makes no request besides the stream for 30 s while the job runs and logs', async () => {
-    const setup = await browser.newPage();
-    await signIn(setup, server.url, 'admin');
+    const setup = await demo.browser.newPage();
+    await signIn(setup, demo.server.url, 'admin');
     const id = await startJob(setup, 'sync.push', 'peer-b');
     await setup.close();
     const { page, requests, errors } = await adminPage(`/admin/jobs/${id}`);
@@ -108,8 +97,8 @@ describe('views live over the stream, in Chromium against the demo', () => {
       }).observe(root, { childList: true, subtree: true });
     });
     for (const target of ['peer-a', 'peer-c']) {
-      const other = await browser.newPage();
-      await signIn(other, server.url, 'admin');
+      const other = await demo.browser.newPage();
+      await signIn(other, demo.server.url, 'admin');
       const started = Date.now();
       const id = await startJob(other, 'sync.pull', target);
       await expect

@@ -1,23 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DemoServer, launchBrowser, signIn, watchErrors } from './harness.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { TERMINAL, demoForFile } from './demo-for-file.js';
+import { signIn, watchErrors } from './harness.js';
 
-const TERMINAL = ['success', 'warning', 'failed', 'canceled'];
 const TABS = 12;
-let server: DemoServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  // Full-length jobs (a push takes ~4 s): long enough to close a tab in the middle of one.
-  server = new DemoServer(1);
-  await server.start();
-  browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+// Full-length jobs (a push takes ~4 s): long enough to close a tab in the middle of one.
+const demo = demoForFile(1);
 
 /**
  * One signed-in browser (ONE context: one cookie jar, one set of Web Locks and
@@ -26,11 +14,11 @@ afterAll(async () => {
  * tab made it.
  */
 async function openTabs(count: number, path: string) {
-  const context = await browser.newContext();
+  const context = await demo.browser.newContext();
   const streams: Array<{ page: Page; at: number }> = [];
   const errors: string[] = [];
   const login = await context.newPage();
-  await signIn(login, server.url, 'admin');
+  await signIn(login, demo.server.url, 'admin');
   await login.close();
   const pages: Page[] = [];
   const loadTimes: number[] = [];
@@ -41,7 +29,7 @@ async function openTabs(count: number, path: string) {
       if (new URL(request.url()).pathname.endsWith('/events')) streams.push({ page, at: Date.now() });
     });
     const start = Date.now();
-    await page.goto(`${server.url}${path}`, { timeout: 8_000 });
+    await page.goto(`${demo.server.url}${path}`, { timeout: 8_000 });
     // Loaded: the tile knows its newest job (or that there is none), so its fetch went through.
     await page.waitForFunction(() => document.querySelector('#push-peer-a')?.getAttribute('state'), null, { timeout: 8_000 });
     loadTimes.push(Date.now() - start);
