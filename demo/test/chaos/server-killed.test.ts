@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createJobStatusClient } from '@job-status/elements/client';
 import type { JobStatusClient } from '@job-status/elements/client';
@@ -63,6 +64,16 @@ function inspect(path: string) {
   } finally {
     db.close();
   }
+}
+
+/**
+ * Whether a streamed event is the one the log holds under its number. A live snapshot of a
+ * busy job may carry `typical_duration_ms`, which the log does not keep (the protocol says
+ * replayed snapshots lack it), so that hint is left out of the comparison.
+ */
+function sameEvent(stored: string, streamed: string): boolean {
+  const { typical_duration_ms: _hint, ...rest } = JSON.parse(streamed) as JobSnapshot;
+  return isDeepStrictEqual(JSON.parse(stored), rest);
 }
 
 interface Watcher {
@@ -214,13 +225,17 @@ describe('server killed', () => {
       const epochOfRow = (seq: number) => lives.find((life) => seq <= life.head)!.epoch;
       let idsReused = 0;
       let idsErased = 0;
+      const reusedExamples: string[] = [];
       for (const connection of watchers[0]!.connections) {
         for (const event of connection.events) {
           if (event.type !== 'job-update' || !event.id) continue;
           const { epoch, seq } = parseEventId(event.id)!;
           const stored = logged.get(seq);
           if (stored === undefined) idsErased++;
-          else if (stored !== event.data && epochOfRow(seq) === epoch) idsReused++;
+          else if (!sameEvent(stored, event.data) && epochOfRow(seq) === epoch) {
+            idsReused++;
+            if (reusedExamples.length < 3) reusedExamples.push(`${event.id}: streamed ${event.data}, logged ${stored}`);
+          }
         }
       }
 
@@ -249,6 +264,7 @@ describe('server killed', () => {
           'jobs left queued/running at the end': `${leftRunning}${settled ? '' : ' (timed out waiting)'}`,
           'clients that did not recover without a reload': `${notRecovered.length} of ${watchers.length}${notRecovered.map((w) => ` [${w.name}: ${lagging(w).length} jobs stale]`).join('')}`,
           'event ids handed out twice (same epoch and seq)': idsReused,
+          ...(reusedExamples.length ? { 'for instance': reusedExamples.join('\n') } : {}),
         },
       });
 
