@@ -11,7 +11,7 @@ import { launchChromium, openStory } from '../test/story-page.mjs';
 const root = fileURLToPath(new URL('../storybook-static', import.meta.url));
 const out = fileURLToPath(new URL('../../docs/images/stories/', import.meta.url));
 
-/** [file, story id, viewport width, extra wait in ms]. */
+/** [file, story id, viewport width]. */
 const PICTURES = [
   ['job-status-light.png', 'elements-job-status--light-theme', 640],
   ['job-status-dark.png', 'elements-job-status--dark-theme', 640],
@@ -38,9 +38,9 @@ try {
   await mkdir(out, { recursive: true });
   const context = await browser.newContext({ reducedMotion: 'reduce', colorScheme: 'light', viewport: { width: 1100, height: 900 } });
   const page = await context.newPage();
-  for (const [file, id, width, wait = 0] of PICTURES) {
+  for (const [file, id, width] of PICTURES) {
     await page.setViewportSize({ width, height: 900 });
-    await openStory(page, server.url, id, { settleMs: 500 + wait });
+    await openStory(page, server.url, id);
     // The union of what the story rendered, with the page's padding around it.
     const clip = await page.evaluate(() => {
       const boxes = [...document.querySelectorAll('#root-inner > *')].map((el) => el.getBoundingClientRect()).filter((r) => r.width && r.height);

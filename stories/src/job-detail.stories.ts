@@ -4,7 +4,7 @@ import { expect, userEvent, waitFor } from 'storybook/test';
 import '@job-status/elements/job-detail';
 import type { JobDetailStrings } from '@job-status/elements';
 import { files, interrupted, job, jobId, peerUnreachable, pushLog, staleConnection } from './support/fixtures.js';
-import type { ScriptLine, ScriptStep } from './support/scripted-client.js';
+import type { ScriptLine, ScriptStep } from './support/job-history.js';
 import { storyClient } from './support/story-client.js';
 import type { Scenario } from './support/story-client.js';
 import { noControl, themeArgType } from './support/arg-types.js';

@@ -89,27 +89,38 @@ export const Filtered: Story = {
   args: { state: 'failed' },
 };
 
-/** The event stream is unavailable: the list says it is polling. */
+/** The event stream is unavailable (here the server refuses it, as a proxy that blocks it would): the list says it is polling. */
 export const Polling: Story = {
   name: 'Polling indicator',
   parameters: { scenario: () => ({ jobs: history(), connection: 'polling' }) },
 };
 
 /**
- * Polls keep failing and the client backs off, so updates are stale: "Reconnecting…"
- * with the time of the last update in place of the indicator, and running durations stop.
+ * The server cannot be reached any more: the stream dropped and the list's own refreshes
+ * fail, so updates are stale: "Reconnecting…" with the time of the last page that loaded
+ * in place of the indicator, and running durations stop. (The play function waits for
+ * the first refresh, `refresh-interval` 2 s, to fail.)
  */
 export const Reconnecting: Story = {
   name: 'Stale (reconnecting)',
+  args: { refreshInterval: 2000 },
   parameters: {
     scenario: () => ({
       jobs: history(),
       ...staleConnection(),
     }),
   },
+  play: async ({ canvasElement }) => {
+    const list = canvasElement.querySelector('job-list')!;
+    await waitFor(() => expect(list.shadowRoot!.querySelector('[part="stale"]')).toHaveTextContent('Reconnecting…'), { timeout: 6000 });
+  },
 };
 
-/** The browser is offline, or the client was closed. */
+/**
+ * The client was closed (`close()`): the list says Offline, and its own page still
+ * loads. A client the server refused (401/403) says Offline too; a browser that goes
+ * offline shows as stale.
+ */
 export const Offline: Story = {
   name: 'Offline indicator',
   parameters: { scenario: () => ({ jobs: history(), connection: 'offline' }) },

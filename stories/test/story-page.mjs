@@ -29,14 +29,14 @@ export async function storiesOf(baseUrl) {
 
 /**
  * Opens `id` in the preview iframe (`viewMode` `story` or `docs`) and waits until
- * Storybook has rendered it and run its play function, then until every Lit element in
- * it has finished updating and the in-memory client's answers (30 ms each) have landed.
- * `globals` are added to the URL (e.g. `a11y.manual:!true`). Resolves, for a story, with
- * how Storybook says it ended: `{status: 'success' | 'error', error}`, where `error` is
- * the first line of a play function's exception (Storybook may still say `success` then:
- * it logs the exception instead of throwing it); null for docs.
+ * Storybook has rendered it and run its play function, then until the page has settled
+ * (see {@link settle}). `globals` are added to the URL (e.g. `a11y.manual:!true`).
+ * Resolves, for a story, with how Storybook says it ended: `{status: 'success' | 'error',
+ * error}`, where `error` is the first line of a play function's exception (Storybook may
+ * still say `success` then: it logs the exception instead of throwing it); null for docs.
+ * Rejects when the page does not settle within `timeout`.
  */
-export async function openStory(page, baseUrl, id, { viewMode = 'story', globals = '', settleMs = 300, timeout = 15_000 } = {}) {
+export async function openStory(page, baseUrl, id, { viewMode = 'story', globals = '', timeout = 15_000 } = {}) {
   await listenToPreview(page);
   const url = new URL('iframe.html', baseUrl);
   url.searchParams.set('id', id);
@@ -56,19 +56,35 @@ export async function openStory(page, baseUrl, id, { viewMode = 'story', globals
       { timeout, polling: 50 },
     );
   }
-  await page.evaluate(async (ms) => {
-    const pending = [];
-    const walk = (root) => {
-      for (const el of root.querySelectorAll('*')) {
-        if (el.updateComplete) pending.push(el.updateComplete);
-        if (el.shadowRoot) walk(el.shadowRoot);
-      }
-    };
-    walk(document);
-    await Promise.all(pending);
-    await new Promise((resolve) => setTimeout(resolve, ms));
-  }, settleMs);
+  await settle(page, timeout);
   return outcome;
+}
+
+/**
+ * Waits until what the page shows has caught up with its story clients: every scripted
+ * server has answered all it was asked and the client plans nothing "at once"
+ * (`__jobStatusStoriesSettled`, from `src/support/story-client.ts`), and no Lit element
+ * has an update pending, in two animation frames in a row (the client delivers updates
+ * on the next frame; the elements render in the microtasks after it). A story's scripts
+ * may move it on later: that is the story, not settling.
+ */
+async function settle(page, timeout) {
+  await page.evaluate(() => (window.__jobStatusCalmFrames = 0));
+  await page.waitForFunction(
+    () => {
+      const pending = (root) => {
+        for (const el of root.querySelectorAll('*')) {
+          if (el.isUpdatePending || (el.shadowRoot && pending(el.shadowRoot))) return true;
+        }
+        return false;
+      };
+      const calm = (window.__jobStatusStoriesSettled?.() ?? true) && !pending(document);
+      window.__jobStatusCalmFrames = calm ? window.__jobStatusCalmFrames + 1 : 0;
+      return window.__jobStatusCalmFrames >= 2;
+    },
+    null,
+    { timeout, polling: 'raf' },
+  );
 }
 
 const listening = new WeakSet();

@@ -1,6 +1,7 @@
 import { isTerminalState } from '@job-status/protocol';
 import type { JobError, JobProgress, JobSnapshot } from '@job-status/protocol';
-import type { ScriptedClientOptions, ScriptLine, ScriptStep } from './scripted-client.js';
+import type { ScriptLine, ScriptStep } from './job-history.js';
+import type { ScenarioOptions } from './story-client.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -72,11 +73,10 @@ export const interrupted: JobError = {
 };
 
 /**
- * A connection that cannot get updates (the stream is down and polls fail), whose last
- * update arrived 30 s ago: what a story adds to its scenario to show the stale state.
+ * A server that became unreachable after its first answers, 30 s ago (the stream dropped
+ * and polls fail since): what a story adds to its scenario to show the stale state.
  */
-export const staleConnection = () =>
-  ({ connection: 'backoff', stale: true, lastUpdateAt: Date.now() - 30_000 }) satisfies Partial<ScriptedClientOptions>;
+export const staleConnection = () => ({ stale: true, lastUpdateAt: Date.now() - 30_000 }) satisfies Partial<ScenarioOptions>;
 
 /** A push running (120 of 500 files) on a connection whose updates are stale. */
 export const staleRunning = () => ({ jobs: [job({ phase: 'Uploading records', progress: files(120) })], ...staleConnection() });
