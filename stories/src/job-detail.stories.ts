@@ -93,6 +93,9 @@ export const Stale: Story = {
       ...staleConnection(),
     }),
   },
+  play: async ({ canvasElement }) => {
+    await waitFor(() => expect(canvasElement.querySelector('job-detail')!.hasAttribute('stale')).toBe(true));
+  },
 };
 
 /** Finished: outcome, times, duration, the result as JSON, and the whole log. */

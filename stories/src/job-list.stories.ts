@@ -93,6 +93,10 @@ export const Filtered: Story = {
 export const Polling: Story = {
   name: 'Polling indicator',
   parameters: { scenario: () => ({ jobs: history(), connection: 'polling' }) },
+  play: async ({ canvasElement }) => {
+    const list = canvasElement.querySelector('job-list')!;
+    await waitFor(() => expect(list.shadowRoot!.querySelector('[part="connection"]')).toHaveAttribute('data-connection', 'polling'));
+  },
 };
 
 /**
@@ -124,6 +128,10 @@ export const Reconnecting: Story = {
 export const Offline: Story = {
   name: 'Offline indicator',
   parameters: { scenario: () => ({ jobs: history(), connection: 'offline' }) },
+  play: async ({ canvasElement }) => {
+    const list = canvasElement.querySelector('job-list')!;
+    await waitFor(() => expect(list.shadowRoot!.querySelector('[part="connection"]')).toHaveAttribute('data-connection', 'offline'));
+  },
 };
 
 /** The page of jobs could not be fetched: the list says so and that it retries. */

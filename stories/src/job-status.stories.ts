@@ -1,6 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import { html, nothing } from 'lit';
 import type { TemplateResult } from 'lit';
+import { expect, waitFor } from 'storybook/test';
 import '@job-status/elements/job-status';
 import type { JobStatusStrings } from '@job-status/elements';
 import { JobStatusError } from '@job-status/elements/client';
@@ -190,6 +191,9 @@ export const Unavailable: Story = {
 export const Stale: Story = {
   name: 'Stale (reconnecting)',
   parameters: { scenario: staleRunning },
+  play: async ({ canvasElement }) => {
+    await waitFor(() => expect(canvasElement.querySelector('job-status')!.hasAttribute('stale')).toBe(true));
+  },
 };
 
 /** Long words wrap; nothing overflows the tile. */

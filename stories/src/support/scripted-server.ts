@@ -22,6 +22,9 @@ export interface ScriptedServerOptions extends JobHistoryOptions {
   refuseList?: JobStatusError;
 }
 
+/** Where the stories' client thinks the middleware is mounted; nothing is served there. */
+export const BASE_PATH = '/stories/api/jobs';
+
 /** The event log's epoch: the server never restarts, so every event id it sent can be replayed. */
 const EPOCH = 'stories';
 /** How often an open stream hears a heartbeat, in ms (the server's default). */
@@ -117,7 +120,7 @@ export class ScriptedServer {
   }
 
   /** Answers after the latency, counting the answer as in flight until `settle` says it has landed. */
-  #later(answer: (settle: () => void) => void, onAbort?: AbortSignal) {
+  #later(answer: (settle: () => void) => void, signal?: AbortSignal) {
     this.#inFlight++;
     let settled = false;
     const settle = () => {
@@ -126,7 +129,7 @@ export class ScriptedServer {
       this.#inFlight--;
       this.#answered++;
     };
-    onAbort?.addEventListener('abort', () => {
+    signal?.addEventListener('abort', () => {
       clearTimeout(timer);
       this.#timers.delete(timer);
       settle();
@@ -255,6 +258,3 @@ export class ScriptedServer {
     });
   }
 }
-
-/** Where the stories' client thinks the middleware is mounted; nothing is served there. */
-export const BASE_PATH = '/stories/api/jobs';
