@@ -28,7 +28,10 @@ export interface JobHistoryOptions {
    * script stays queued.
    */
   scripts?: Readonly<Record<string, readonly ScriptStep[] | ((target: string | null) => readonly ScriptStep[])>>;
-  /** Jobs that other admins start while the story is open: each appears `after` ms from the start, then plays `script`. */
+  /**
+   * Jobs that other admins start while the story is open: each appears `after` ms after
+   * the server's first answer (so the page has loaded), then plays `script`.
+   */
   arrivals?: readonly { after: number; job: JobSnapshot; script?: readonly ScriptStep[] }[];
   /** Labels of new jobs, by kind: `(target) => 'Push to ' + target`. Default: the kind. */
   labels?: Readonly<Record<string, (target: string | null) => string>>;
@@ -62,6 +65,7 @@ export class JobHistory {
   readonly #scripts = new Map<string, ReturnType<typeof setTimeout> | undefined>();
   #seq = 1000;
   #closed = false;
+  #opened = false;
   listener: HistoryListener | undefined;
 
   constructor(options: JobHistoryOptions = {}) {
@@ -78,7 +82,13 @@ export class JobHistory {
       lines.forEach((line, i) => this.#append(id, line, start + (span * i) / Math.max(1, lines.length - 1)));
     }
     for (const [id, steps] of Object.entries(options.playing ?? {})) this.#play(id, steps);
-    for (const { after, job, script } of options.arrivals ?? []) {
+  }
+
+  /** The page has had its first answer: the arrivals' clocks start (once). */
+  opened(): void {
+    if (this.#opened) return;
+    this.#opened = true;
+    for (const { after, job, script } of this.#options.arrivals ?? []) {
       this.#later(() => {
         const now = new Date().toISOString();
         this.#update({ ...job, created_at: now, updated_at: now, started_at: job.started_at && now, seq: ++this.#seq });

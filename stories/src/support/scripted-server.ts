@@ -128,6 +128,7 @@ export class ScriptedServer {
       settled = true;
       this.#inFlight--;
       this.#answered++;
+      this.#history.opened();
     };
     signal?.addEventListener('abort', () => {
       clearTimeout(timer);
