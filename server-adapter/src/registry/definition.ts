@@ -86,3 +86,19 @@ export function labelOf(definition: JobDefinition<any>, kind: string, input: unk
   if (typeof label === 'string') return label;
   return target ? `${kind} ${target}` : kind;
 }
+
+/** Throws for a bad kind name, a kind defined twice, or bad settings of a definition. */
+export function assertDefinition(kind: string, definition: JobDefinition<any>, defined: boolean): void {
+  if (typeof kind !== 'string' || !/^[A-Za-z0-9_.:-]{1,100}$/.test(kind)) {
+    throw new TypeError(`job-status: a kind is 1 to 100 letters, digits or "_.:-" (got ${JSON.stringify(kind)})`);
+  }
+  if (defined) throw new TypeError(`job-status: the kind "${kind}" is already defined`);
+  if (typeof definition?.run !== 'function') throw new TypeError(`job-status: the kind "${kind}" needs a run function`);
+  const { concurrency, timeoutMs } = definition;
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
+    throw new TypeError(`job-status: concurrency of "${kind}" must be a whole number from 1`);
+  }
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    throw new TypeError(`job-status: timeoutMs of "${kind}" must be a positive number`);
+  }
+}
