@@ -208,7 +208,8 @@ export function createJobStatus<P extends Principal = Principal, E extends Env =
 
 export { memoryStore } from './stores/memory-store.js';
 export { memoryBus } from './buses/memory-bus.js';
-export { JobStatusError, JobFailure } from './errors.js';
+export { JobStatusError, JobFailure, JobAbortedError } from './errors.js';
+export type { JobAbortReason } from './errors.js';
 export { DEFAULT_LIMITS } from './options.js';
 export { encodeFrame, encodeComment } from './sse/frame.js';
 export { publicSnapshot } from './stores/store.js';

@@ -115,7 +115,7 @@ describe('ownership across instances that share a store', () => {
     expect((await store.claim(job_id, 'b', 60_000))?.owner).toBe('b');
     claimed.open();
     await until(async () => (signal!.aborted ? ({} as JobSnapshot) : null), (x) => x !== null);
-    expect((signal! as AbortSignal).reason).toMatchObject({ message: 'taken over' });
+    expect((signal! as AbortSignal).reason).toMatchObject({ name: 'AbortError', reason: 'taken-over' });
     expect(await store.get(job_id)).toMatchObject({ owner: 'b', state: 'running', phase: null });
     expect(a.logger.errors.map((e) => e.err)).toEqual([expect.stringMatching(/now belongs to b/)]);
   });

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { JobSnapshot } from '@job-status/protocol';
-import { JobFailure, createJobStatus, memoryStore } from '@job-status/hono';
+import { JobAbortedError, JobFailure, createJobStatus, memoryStore } from '@job-status/hono';
 import type { JobStatus } from '@job-status/hono';
-import { gate, quietLogger } from './support.js';
+import { gate, quietLogger, until } from './support.js';
 
 let jobs: JobStatus;
 let logger: ReturnType<typeof quietLogger>;
@@ -171,6 +171,56 @@ describe('JobRegistry', () => {
       expect((await jobs.get(queued.job_id))!.started_at).toBeNull();
       await expect(jobs.cancel(running.job_id)).rejects.toMatchObject({ status: 409 });
       await expect(jobs.cancel(crypto.randomUUID())).rejects.toMatchObject({ status: 404 });
+    });
+  });
+
+  describe('when the registry aborts a handler', () => {
+    /** Defines a kind whose handler waits for its signal and keeps the reason it saw. */
+    function waitingKind(kind: string, options: { timeoutMs?: number } = {}) {
+      const seen = gate();
+      let reason: unknown;
+      jobs.define(kind, {
+        ...options,
+        run: (ctx) =>
+          new Promise<void>((resolve) =>
+            ctx.signal.addEventListener('abort', () => {
+              reason = ctx.signal.reason;
+              seen.open();
+              resolve();
+            }),
+          ),
+      });
+      return { seen: seen.promise, reason: () => reason };
+    }
+
+    it('gives ctx.signal a JobAbortedError whose reason is canceled on a cancel', async () => {
+      setup();
+      const handler = waitingKind('t.cancel');
+      const { job_id } = await jobs.enqueue('t.cancel');
+      await until(async () => (await jobs.get(job_id))?.state === 'running');
+      await jobs.cancel(job_id);
+      await handler.seen;
+      expect(handler.reason()).toBeInstanceOf(JobAbortedError);
+      expect(handler.reason()).toMatchObject({ name: 'AbortError', reason: 'canceled' });
+    });
+
+    it('gives ctx.signal a JobAbortedError whose reason is timeout when the job runs too long', async () => {
+      setup();
+      const handler = waitingKind('t.timeout', { timeoutMs: 20 });
+      await jobs.enqueue('t.timeout');
+      await handler.seen;
+      expect(handler.reason()).toBeInstanceOf(JobAbortedError);
+      expect(handler.reason()).toMatchObject({ name: 'AbortError', reason: 'timeout' });
+    });
+
+    it('gives ctx.signal a JobAbortedError whose reason is closing when close stops waiting for it', async () => {
+      setup({ closeTimeoutMs: 10 });
+      const handler = waitingKind('t.close');
+      const { job_id } = await jobs.enqueue('t.close');
+      await until(async () => (await jobs.get(job_id))?.state === 'running');
+      await jobs.close();
+      await handler.seen;
+      expect(handler.reason()).toMatchObject({ name: 'AbortError', reason: 'closing' });
     });
   });
 

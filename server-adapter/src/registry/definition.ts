@@ -28,7 +28,12 @@ export interface JobContext {
   readonly kind: string;
   readonly target: string | null;
   readonly actor: string | null;
-  /** Aborted when the job is canceled or times out: pass it to fetch, stop loops on it. */
+  /**
+   * Aborted when the job is canceled or times out, when another process takes it over,
+   * or when the server shuts down past `closeTimeoutMs`: pass it to `fetch`, stop loops on
+   * it. Its `reason` is then a {@link JobAbortedError}, whose `reason` field says which
+   * (`'canceled' | 'timeout' | 'taken-over' | 'closing'`).
+   */
   readonly signal: AbortSignal;
   /** Names the current step, e.g. "Uploading records". */
   phase(text: string): void;

@@ -1,5 +1,6 @@
 import type { JobLogLine, TerminalJobState } from '@job-status/protocol';
 import { isTerminalState } from '@job-status/protocol';
+import { JobAbortedError } from '../errors.js';
 import type { JobStatusError } from '../errors.js';
 import type { StoredJob } from '../stores/store.js';
 import type { JobStatusTelemetry } from '../telemetry/telemetry.js';
@@ -62,7 +63,7 @@ export class LiveJobs extends Map<string, LiveJob> {
     const jobId = live.writes.draft.job_id;
     if (this.get(jobId) !== live) return;
     live.finished = true;
-    live.controller.abort(new Error('taken over'));
+    live.controller.abort(new JobAbortedError('taken-over'));
     this.delete(jobId);
     this.#options.leave(live);
     live.markDone();

@@ -1,3 +1,4 @@
+import { JobAbortedError } from '../errors.js';
 import type { JobStatusTelemetry } from '../telemetry/telemetry.js';
 import type { QueueBounds } from './admission.js';
 import { createContext } from './context.js';
@@ -97,7 +98,7 @@ export class RunQueue {
         ? null
         : setTimeout(() => {
             const seconds = Math.round(definition.timeoutMs! / 100) / 10;
-            controller.abort(new Error('timeout'));
+            controller.abort(new JobAbortedError('timeout'));
             void lives.finish(live, 'failed', {
               message: `Stopped after ${seconds} s: the action took longer than allowed.`,
               error: { code: 'timeout', message: `The job did not finish within ${seconds} s.`, hint: 'Try again; if it keeps timing out, check that the target is reachable and not overloaded.' },

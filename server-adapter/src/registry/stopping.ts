@@ -1,7 +1,7 @@
 import type { JobSnapshot } from '@job-status/protocol';
 import { isTerminalState } from '@job-status/protocol';
 import type { JobBus } from '../buses/bus.js';
-import { JobStatusError } from '../errors.js';
+import { JobAbortedError, JobStatusError } from '../errors.js';
 import { publicSnapshot } from '../stores/store.js';
 import type { JobStore } from '../stores/store.js';
 import type { LiveJobs } from './live-jobs.js';
@@ -72,7 +72,7 @@ export class Stopping {
     }
     if (live.finished) throw new JobStatusError(409, 'already_finished', `The job already finished as ${live.writes.draft.state}.`);
     runs.remove(live);
-    live.controller.abort(new Error('canceled'));
+    live.controller.abort(new JobAbortedError('canceled'));
     await lives.finish(live, 'canceled', { message: by ? `Canceled by ${by}.` : 'Canceled.' });
     return publicSnapshot(live.writes.saved);
   }
@@ -103,7 +103,7 @@ export class Stopping {
       new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#options.closeTimeoutMs))),
     ]);
     clearTimeout(timer);
-    for (const live of lives.values()) live.controller.abort(new Error('closing'));
+    for (const live of lives.values()) live.controller.abort(new JobAbortedError('closing'));
     // Writes still waiting for the store get one last try each; what fails is logged as lost.
     this.#closing.abort();
     await Promise.all([...lives.values()].map((live) => live.writes.idle()));
