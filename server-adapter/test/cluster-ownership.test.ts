@@ -9,14 +9,14 @@ import { postgresStore } from '@job-status/hono/postgres';
 import { sqliteStore } from '@job-status/hono/sqlite';
 import { DATABASE_URL, schemas, skipMessage } from './fixtures/services.js';
 import { jobFixture } from './store-suite.js';
-import { gate, quietLogger } from './support.js';
+import { ManualClock, gate, quietLogger, until as waitFor } from './support.js';
 
 const open: JobStatus[] = [];
 afterEach(async () => {
   for (const jobs of open.splice(0)) await jobs.close();
 });
 
-function instance(store: JobStore, options: { instanceId: string; ownerHeartbeatMs?: number; closeTimeoutMs?: number }) {
+function instance(store: JobStore, options: { instanceId: string; ownerHeartbeatMs?: number; closeTimeoutMs?: number; clock?: ManualClock }) {
   const logger = quietLogger();
   const jobs = createJobStatus({ authorize: () => ({ id: 'admin' }), store, logger, heartbeatMs: 60_000, ...options });
   open.push(jobs);
@@ -47,17 +47,26 @@ describe('ownership across instances that share a store', () => {
   it('leaves the running jobs of an instance that beats alone, and recovers them once it stops on purpose', async () => {
     const store = shared();
     const a = instance(store, { instanceId: 'a', ownerHeartbeatMs: 150, closeTimeoutMs: 10 });
-    const b = instance(store, { instanceId: 'b', ownerHeartbeatMs: 150 });
+    // b's beats and the lapse after which it scans for silent owners run on a clock the test moves.
+    const clock = new ManualClock();
+    let scans = 0;
+    const scanned = wrap(store, { listBusy: () => (scans++, store.listBusy()) });
+    const b = instance(scanned, { instanceId: 'b', ownerHeartbeatMs: 150, clock });
     const hold = gate();
     a.jobs.define('t.hold', { run: () => hold.promise });
     b.jobs.define('t.hold', { run: () => hold.promise });
     const { job_id } = await a.jobs.enqueue('t.hold');
     await until(() => b.jobs.get(job_id), (job) => job?.state === 'running');
     // Many of b's scans pass while a beats: a's job is not touched.
-    await new Promise((r) => setTimeout(r, 150 * 3 * 2));
+    const before = scans;
+    await waitFor(async () => (await clock.advance(150), scans >= before + 5));
     expect((await b.jobs.get(job_id))?.state).toBe('running');
     await a.jobs.close();
-    const job = await until(() => b.jobs.get(job_id), (j) => j?.state === 'failed');
+    const job = await waitFor(async () => {
+      await clock.advance(150);
+      const seen = await b.jobs.get(job_id);
+      return seen?.state === 'failed' && seen;
+    });
     expect(job).toMatchObject({ error: { code: 'interrupted' }, message: 'The server running this job stopped while this job was running.' });
     expect(b.logger.records.filter((r) => r.event === 'job.settled' && r.job_id === job_id)).toHaveLength(1);
     hold.open();

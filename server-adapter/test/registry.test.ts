@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { JobSnapshot } from '@job-status/protocol';
 import { JobAbortedError, JobFailure, createJobStatus, memoryStore } from '@job-status/hono';
 import type { JobStatus } from '@job-status/hono';
-import { gate, quietLogger, until } from './support.js';
+import { ManualClock, gate, quietLogger, until } from './support.js';
 
 let jobs: JobStatus;
 let logger: ReturnType<typeof quietLogger>;
@@ -103,13 +103,19 @@ describe('JobRegistry', () => {
     });
 
     it('fails with code timeout when the handler runs too long, and aborts its signal', async () => {
-      setup();
+      const clock = new ManualClock();
+      setup({ clock });
       let aborted = false;
       jobs.define('t.slow', {
-        timeoutMs: 30,
+        timeoutMs: 30_000,
         run: (ctx) => new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => ((aborted = true), resolve()))),
       });
-      const job = await settledJob((await jobs.enqueue('t.slow')).job_id);
+      const { job_id } = await jobs.enqueue('t.slow');
+      await until(async () => (await jobs.get(job_id))?.state === 'running');
+      await clock.advance(29_999);
+      expect((await jobs.get(job_id))?.state).toBe('running');
+      await clock.advance(1);
+      const job = await settledJob(job_id);
       expect(job.state).toBe('failed');
       expect(job.error?.code).toBe('timeout');
       expect(job.error?.hint).toBeTruthy();
@@ -140,14 +146,14 @@ describe('JobRegistry', () => {
         order.push(n);
         await release[n]!.promise;
       } });
-      const ids = [];
+      const ids: string[] = [];
       for (const n of [0, 1, 2]) ids.push((await jobs.enqueue('t.one', { n })).job_id);
-      await new Promise((r) => setTimeout(r, 20));
+      // The queue is pumped in one go: once the first job runs, the others were left waiting.
+      await until(async () => (await jobs.get(ids[0]!))!.state === 'running');
       expect(await Promise.all(ids.map(async (id) => (await jobs.get(id))!.state))).toEqual(['running', 'queued', 'queued']);
       release[0]!.open();
       await settledJob(ids[0]!);
-      await new Promise((r) => setTimeout(r, 20));
-      expect((await jobs.get(ids[1]!))!.state).toBe('running');
+      await until(async () => (await jobs.get(ids[1]!))!.state === 'running');
       expect((await jobs.get(ids[2]!))!.state).toBe('queued');
       release[1]!.open();
       release[2]!.open();
@@ -163,7 +169,7 @@ describe('JobRegistry', () => {
       jobs.define('t.block', { concurrency: 1, run: (ctx) => new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => ((sawAbort = true), resolve()))) });
       const running = await jobs.enqueue('t.block');
       const queued = await jobs.enqueue('t.block');
-      await new Promise((r) => setTimeout(r, 20));
+      await until(async () => (await jobs.get(running.job_id))!.state === 'running');
       expect((await jobs.cancel(queued.job_id, 'ada')).state).toBe('canceled');
       const canceled = await jobs.cancel(running.job_id, 'ada');
       expect(canceled).toMatchObject({ state: 'canceled', message: 'Canceled by ada.' });
@@ -205,20 +211,27 @@ describe('JobRegistry', () => {
     });
 
     it('gives ctx.signal a JobAbortedError whose reason is timeout when the job runs too long', async () => {
-      setup();
-      const handler = waitingKind('t.timeout', { timeoutMs: 20 });
+      const clock = new ManualClock();
+      setup({ clock });
+      const handler = waitingKind('t.timeout', { timeoutMs: 20_000 });
       await jobs.enqueue('t.timeout');
+      await until(() => clock.delays.includes(20_000));
+      await clock.advance(20_000);
       await handler.seen;
       expect(handler.reason()).toBeInstanceOf(JobAbortedError);
       expect(handler.reason()).toMatchObject({ name: 'AbortError', reason: 'timeout' });
     });
 
     it('gives ctx.signal a JobAbortedError whose reason is closing when close stops waiting for it', async () => {
-      setup({ closeTimeoutMs: 10 });
+      const clock = new ManualClock();
+      setup({ closeTimeoutMs: 10_000, clock });
       const handler = waitingKind('t.close');
       const { job_id } = await jobs.enqueue('t.close');
       await until(async () => (await jobs.get(job_id))?.state === 'running');
-      await jobs.close();
+      const closing = jobs.close();
+      await until(() => clock.delays.includes(10_000));
+      await clock.advance(10_000);
+      await closing;
       await handler.seen;
       expect(handler.reason()).toMatchObject({ name: 'AbortError', reason: 'closing' });
     });
@@ -250,7 +263,7 @@ describe('JobRegistry', () => {
       jobs.define('t.audit', { run: () => ({ message: 'done' }) });
       const { job_id } = await jobs.enqueue('t.audit', null, { target: 'p', actor: 'ada' });
       await settledJob(job_id);
-      await new Promise((r) => setTimeout(r, 5));
+      await until(() => settled.length > 0);
       const records = logger.records.filter((r) => r.event === 'job.settled');
       expect(records).toEqual([
         expect.objectContaining({ job_id, kind: 't.audit', target: 'p', actor: 'ada', state: 'success', message: 'done', error_code: null, duration_ms: expect.any(Number) }),
@@ -261,14 +274,19 @@ describe('JobRegistry', () => {
 
   describe('close', () => {
     it('waits for running handlers up to the bound', async () => {
-      setup({ closeTimeoutMs: 2000 });
+      const clock = new ManualClock();
+      setup({ closeTimeoutMs: 2000, clock });
       const release = gate();
       let finished = false;
+      let closed = false;
       jobs.define('t.wait', { run: async () => { await release.promise; finished = true; } });
-      await jobs.enqueue('t.wait');
-      await new Promise((r) => setTimeout(r, 10));
-      const closing = jobs.close();
-      setTimeout(() => release.open(), 20);
+      const { job_id } = await jobs.enqueue('t.wait');
+      await until(async () => (await jobs.get(job_id))?.state === 'running');
+      const closing = jobs.close().then(() => (closed = true));
+      await until(() => clock.delays.includes(2000));
+      await clock.advance(1999);
+      expect(closed).toBe(false);
+      release.open();
       await closing;
       expect(finished).toBe(true);
     });

@@ -4,6 +4,7 @@ import type { JobStatusError } from '../errors.js';
 import type { StoredJob } from '../stores/store.js';
 import type { ContextSink } from './context.js';
 import type { JobDefinition } from './definition.js';
+import { isoNow } from './clock.js';
 import { storableResult } from './input.js';
 import type { InputBounds } from './input.js';
 import { JobWrites, lostLinesMessage } from './job-writes.js';
@@ -61,7 +62,7 @@ export class LiveJob {
       log: (level, message) => {
         if (this.finished) return;
         this.writes.log({
-          ts: new Date().toISOString(),
+          ts: isoNow(options.clock),
           level: LOG_LEVELS.includes(level) ? level : 'info',
           message: text(String(message)),
         });
@@ -99,7 +100,7 @@ export class LiveJob {
     await writes.update(
       {
         state,
-        finished_at: new Date().toISOString(),
+        finished_at: isoNow(this.#options.clock),
         started_at: writes.draft.started_at,
         message,
         error: ending.error ?? null,

@@ -1,6 +1,8 @@
 import type { JobStore, StoredJob } from '../stores/store.js';
 import type { JobDefinition } from './definition.js';
 import type { StoreHealth } from './store-health.js';
+import { isoNow, repeat } from './clock.js';
+import type { JobStatusClock } from './clock.js';
 
 /**
  * An owner that missed this many heartbeats is taken for dead: its busy jobs are recovered.
@@ -18,6 +20,8 @@ export interface OwnerHeartbeatOptions {
   instanceId: string;
   /** How often this process tells the store it is alive, in milliseconds. */
   ownerHeartbeatMs: number;
+  /** Times the beats and the lapse. */
+  clock: JobStatusClock;
   /** Whether this process runs the job now. */
   isLive(jobId: string): boolean;
   /** The definition of a kind, if this process knows it. */
@@ -36,7 +40,7 @@ export interface OwnerHeartbeatOptions {
  */
 export class OwnerHeartbeat {
   readonly #options: OwnerHeartbeatOptions;
-  #timer: ReturnType<typeof setInterval> | null = null;
+  #stopTimer: (() => void) | null = null;
   /** Since when this process's beats reach the store without a failure; null after a failure. */
   #beatingSince: number | null = null;
   #recovering: Promise<void> | null = null;
@@ -49,19 +53,18 @@ export class OwnerHeartbeat {
   /** The first beat, on start; a failure is thrown (the periodic beat tries again). */
   async first() {
     await this.#options.store.beat(this.#options.instanceId);
-    this.#beatingSince = Date.now();
+    this.#beatingSince = this.#options.clock.now();
   }
 
   /** Beats every `ownerHeartbeatMs` from now on. */
   start() {
-    this.#timer = setInterval(() => void this.#beat(), this.#options.ownerHeartbeatMs);
-    this.#timer.unref?.();
+    this.#stopTimer = repeat(this.#options.clock, this.#options.ownerHeartbeatMs, () => void this.#beat());
   }
 
   /** Stops beating and recovering. */
   stop() {
     this.#stopped = true;
-    if (this.#timer) clearInterval(this.#timer);
+    this.#stopTimer?.();
   }
 
   /** Resolves once a recovery under way has ended. */
@@ -77,18 +80,18 @@ export class OwnerHeartbeat {
    */
   async #beat() {
     if (this.#stopped) return;
-    const { store, instanceId, health } = this.#options;
+    const { store, instanceId, health, clock } = this.#options;
     try {
       await store.beat(instanceId);
       health.succeeded();
-      this.#beatingSince ??= Date.now();
+      this.#beatingSince ??= clock.now();
     } catch (error) {
       health.failed(error);
       if (this.#beatingSince !== null) this.#options.internal(error);
       this.#beatingSince = null;
       return;
     }
-    if (Date.now() - this.#beatingSince < this.#lapseMs || this.#recovering) return;
+    if (clock.now() - this.#beatingSince < this.#lapseMs || this.#recovering) return;
     this.#recovering = this.recover(false)
       .catch((error) => this.#options.internal(error))
       .finally(() => (this.#recovering = null));
@@ -132,7 +135,7 @@ export class OwnerHeartbeat {
   }
 
   async #interrupt(job: StoredJob, restarted: boolean) {
-    const now = new Date().toISOString();
+    const now = isoNow(this.#options.clock);
     // One sentence for what happened, one hint for what to do: the tile shows each once.
     const who = restarted ? 'The server restarted' : 'The server running this job stopped';
     const error = job.state === 'queued' ? `${who} before this job started.` : `${who} while this job was running.`;

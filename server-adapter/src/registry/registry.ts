@@ -8,6 +8,7 @@ import type { JobStore, ListQuery, StoredJob } from '../stores/store.js';
 import type { JobStatusTelemetry } from '../telemetry/telemetry.js';
 import { QueueBounds } from './admission.js';
 import type { Backoff } from './backoff.js';
+import type { JobStatusClock } from './clock.js';
 import { CreationClock } from './creation-clock.js';
 import { assertDefinition, labelOf } from './definition.js';
 import type { JobDefinition } from './definition.js';
@@ -64,6 +65,8 @@ export interface RegistryOptions {
   maxPendingLogLines: number;
   /** Where enqueues, starts, phases, settles and events are reported. */
   telemetry: JobStatusTelemetry;
+  /** Times heartbeats, the lapse, timeouts, retention and the times written on jobs. */
+  clock: JobStatusClock;
 }
 
 /**
@@ -84,7 +87,7 @@ export class JobRegistry {
   readonly #idempotent: IdempotentEnqueues;
   readonly #unsubscribe: () => void;
   readonly #typical: TypicalDurations;
-  readonly #creation = new CreationClock();
+  readonly #creation: CreationClock;
   readonly #runs: RunQueue;
   readonly #owner: OwnerHeartbeat;
   readonly #stopping: Stopping;
@@ -97,6 +100,7 @@ export class JobRegistry {
   constructor(options: RegistryOptions) {
     this.#options = options;
     this.#health = options.health;
+    this.#creation = new CreationClock(() => options.clock.now());
     this.#bounds = new QueueBounds(options);
     this.#idempotent = new IdempotentEnqueues(options.store);
     const internal = (error: unknown) => this.#internal(error);
@@ -116,12 +120,11 @@ export class JobRegistry {
     });
     this.#reads = new JobReads({ ...options, live: this.#live, typical: this.#typical });
     this.#runs = new RunQueue({
+      ...options,
       live: this.#live,
       definition: (kind) => this.#kinds.get(kind),
       closed: () => this.#stopping.closed,
       bounds: this.#bounds,
-      telemetry: options.telemetry,
-      maxTextLength: options.maxTextLength,
     });
     this.#owner = new OwnerHeartbeat({
       ...options,

@@ -1,5 +1,7 @@
 import type { JobStatusLogger } from '../options.js';
 import type { JobStore } from '../stores/store.js';
+import { repeat } from './clock.js';
+import type { JobStatusClock } from './clock.js';
 
 export interface RetentionOptions {
   store: JobStore;
@@ -8,6 +10,8 @@ export interface RetentionOptions {
   retentionMs: number;
   /** Events the store keeps at most for replay. */
   maxEvents: number;
+  /** Times the rounds and the window. */
+  clock: JobStatusClock;
 }
 
 /**
@@ -16,7 +20,7 @@ export interface RetentionOptions {
  */
 export class Retention {
   readonly #options: RetentionOptions;
-  #timer: ReturnType<typeof setInterval> | null = null;
+  #stopTimer: (() => void) | null = null;
 
   constructor(options: RetentionOptions) {
     this.#options = options;
@@ -26,19 +30,18 @@ export class Retention {
   async start() {
     await this.prune();
     const every = Math.min(Math.max(this.#options.retentionMs / 10, 1000), 10 * 60_000);
-    this.#timer = setInterval(() => void this.prune(), every);
-    this.#timer.unref?.();
+    this.#stopTimer = repeat(this.#options.clock, every, () => void this.prune());
   }
 
   stop() {
-    if (this.#timer) clearInterval(this.#timer);
+    this.#stopTimer?.();
   }
 
   /** Removes what is past the window now; a failure is logged, and the next round tries again. */
   async prune() {
     try {
       return await this.#options.store.prune({
-        finishedBefore: new Date(Date.now() - this.#options.retentionMs),
+        finishedBefore: new Date(this.#options.clock.now() - this.#options.retentionMs),
         maxEvents: this.#options.maxEvents,
       });
     } catch (error) {

@@ -1,6 +1,8 @@
 import { JobAbortedError } from '../errors.js';
 import type { JobStatusTelemetry } from '../telemetry/telemetry.js';
 import type { QueueBounds } from './admission.js';
+import { isoNow } from './clock.js';
+import type { JobStatusClock } from './clock.js';
 import { createContext } from './context.js';
 import type { JobContext, JobDefinition, JobOutcome } from './definition.js';
 import { failureOf } from './failure.js';
@@ -21,6 +23,8 @@ export interface RunQueueOptions {
   bounds: QueueBounds;
   telemetry: JobStatusTelemetry;
   maxTextLength: number;
+  /** Times the handlers' `timeoutMs` and their start. */
+  clock: JobStatusClock;
 }
 
 /**
@@ -42,7 +46,7 @@ export class RunQueue {
     let queue = this.#queues.get(kind);
     if (!queue) this.#queues.set(kind, (queue = []));
     queue.push(live.writes.draft.job_id);
-    // The work runs after the caller has its answer.
+    // The work runs after the caller has its answer (a turn of the event loop, not a wait: no clock).
     setTimeout(() => this.#pump(kind), 0);
   }
 
@@ -89,14 +93,14 @@ export class RunQueue {
 
   /** Runs a job's handler (its `run`, unless another is given) and finishes the job with what it returns or throws. */
   async run(live: LiveJob, handler: Handler = (ctx, input) => live.definition.run(ctx, input)) {
-    const { live: lives, telemetry } = this.#options;
+    const { live: lives, telemetry, clock } = this.#options;
     const { kind } = live.writes.draft;
     const { definition, controller } = live;
     this.#running.set(kind, (this.#running.get(kind) ?? 0) + 1);
     const timer =
       definition.timeoutMs === undefined
         ? null
-        : setTimeout(() => {
+        : clock.setTimeout(() => {
             const seconds = Math.round(definition.timeoutMs! / 100) / 10;
             controller.abort(new JobAbortedError('timeout'));
             void lives.finish(live, 'failed', {
@@ -105,7 +109,7 @@ export class RunQueue {
             });
           }, definition.timeoutMs);
     // An adopted job keeps the time it first started.
-    const startedAt = live.writes.draft.started_at ?? new Date().toISOString();
+    const startedAt = live.writes.draft.started_at ?? isoNow(clock);
     void live.writes.update({ state: 'running', started_at: startedAt }, true);
     telemetry.jobStarted(live.writes.draft);
     try {
@@ -121,7 +125,7 @@ export class RunQueue {
       const error = failureOf(thrown, this.#options.maxTextLength);
       await lives.finish(live, 'failed', { message: error.message, error });
     } finally {
-      if (timer) clearTimeout(timer);
+      if (timer !== null) clock.clearTimeout(timer);
       this.#running.set(kind, (this.#running.get(kind) ?? 1) - 1);
       live.markDone();
       this.#pump(kind);

@@ -4,6 +4,7 @@ import type { JobBus } from '../buses/bus.js';
 import { JobAbortedError, JobStatusError } from '../errors.js';
 import { publicSnapshot } from '../stores/store.js';
 import type { JobStore } from '../stores/store.js';
+import type { JobStatusClock } from './clock.js';
 import type { LiveJobs } from './live-jobs.js';
 import type { OwnerHeartbeat } from './owner-heartbeat.js';
 import type { RunQueue } from './run-queue.js';
@@ -17,6 +18,8 @@ export interface StoppingOptions {
   instanceId: string;
   /** How long `close()` waits for running handlers before it aborts them, in milliseconds. */
   closeTimeoutMs: number;
+  /** Times `closeTimeoutMs`. */
+  clock: JobStatusClock;
   /** The jobs this process runs, by id. */
   live: LiveJobs;
   /** Aborted by `close()`: the store stops being opened; writes get a last try instead of waiting. */
@@ -97,12 +100,12 @@ export class Stopping {
     // Queued jobs will not start now; the next start recovers them as interrupted.
     runs.drain();
     const running = [...lives.values()].map((live) => live.done);
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: unknown;
     await Promise.race([
       Promise.all(running),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#options.closeTimeoutMs))),
+      new Promise<void>((resolve) => (timer = this.#options.clock.setTimeout(resolve, this.#options.closeTimeoutMs))),
     ]);
-    clearTimeout(timer);
+    this.#options.clock.clearTimeout(timer);
     for (const live of lives.values()) live.controller.abort(new JobAbortedError('closing'));
     // Writes still waiting for the store get one last try each; what fails is logged as lost.
     this.#closing.abort();
