@@ -9,7 +9,7 @@ import { postgresStore } from '@job-status/hono/postgres';
 import { sqliteStore } from '@job-status/hono/sqlite';
 import { DATABASE_URL, schemas, skipMessage } from './fixtures/services.js';
 import { jobFixture } from './store-suite.js';
-import { ManualClock, gate, quietLogger, until as waitFor } from './support.js';
+import { ManualClock, gate, quietLogger, until as waitFor, wrap } from './support.js';
 
 const open: JobStatus[] = [];
 afterEach(async () => {
@@ -31,13 +31,6 @@ async function until(read: () => Promise<JobSnapshot | null>, check: (job: JobSn
     if (Date.now() > deadline) throw new Error(`timed out; last: ${JSON.stringify(job)}`);
     await new Promise((r) => setTimeout(r, 10));
   }
-}
-
-/** A store with some methods replaced; the others go to `inner`. */
-function wrap(inner: JobStore, replaced: Partial<JobStore>): JobStore {
-  return new Proxy(inner, {
-    get: (target, key: keyof JobStore) => replaced[key] ?? (typeof target[key] === 'function' ? (target[key] as Function).bind(target) : target[key]),
-  });
 }
 
 /** One store shared by instances in this process, as a database is shared by processes. */

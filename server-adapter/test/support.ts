@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { createParser } from 'eventsource-parser';
 import type { JobSnapshot } from '@job-status/protocol';
 import { createJobStatus } from '@job-status/hono';
-import type { JobStatusClock, JobStatusOptions, Principal } from '@job-status/hono';
+import type { JobStatusClock, JobStatusOptions, JobStore, Principal } from '@job-status/hono';
 
 /** Records audit lines and internal errors instead of printing them. */
 export function quietLogger() {
@@ -16,6 +16,13 @@ export function quietLogger() {
     info: (record: object) => void records.push(record as Record<string, unknown>),
     error: (record: object) => void errors.push(record as Record<string, unknown>),
   };
+}
+
+/** A store with some methods replaced; the others go to `inner`. */
+export function wrap(inner: JobStore, replaced: Partial<JobStore>): JobStore {
+  return new Proxy(inner, {
+    get: (target, key: keyof JobStore) => replaced[key] ?? (typeof target[key] === 'function' ? (target[key] as Function).bind(target) : target[key]),
+  });
 }
 
 /** A promise with its resolve exposed: lets a test hold a job at a precise point. */
