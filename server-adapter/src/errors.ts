@@ -46,3 +46,46 @@ export class JobFailure extends Error {
     this.hint = options.hint ?? null;
   }
 }
+
+/**
+ * Why the registry aborted a handler's `ctx.signal`:
+ * - `canceled`: someone canceled the job; it is `canceled` already.
+ * - `timeout`: it ran past its kind's `timeoutMs`; it is `failed` with code `timeout` already.
+ * - `taken-over`: another process took the job over (this one's heartbeat lapsed); the
+ *   job goes on there, and nothing this handler does reaches it any more.
+ * - `closing`: the process is shutting down and `closeTimeoutMs` has passed; the job is
+ *   recovered on the next start (as `interrupted`, or followed again with `resume`).
+ */
+export type JobAbortReason = 'canceled' | 'timeout' | 'taken-over' | 'closing';
+
+const ABORT_MESSAGES: Record<JobAbortReason, string> = {
+  canceled: 'The job was canceled.',
+  timeout: 'The job ran longer than its timeout.',
+  'taken-over': 'Another process took over this job.',
+  closing: 'The server is shutting down.',
+};
+
+/**
+ * The `reason` of a handler's `ctx.signal` once the registry aborts it; switch on
+ * {@link JobAbortedError.reason}. Its `name` is `AbortError`, as the `DOMException` of a
+ * bare `abort()`, so code that tells aborts apart by name (and `fetch`, which rejects with
+ * the signal's reason) treats it as one.
+ *
+ * @example
+ * run: async (ctx) => {
+ *   ctx.signal.addEventListener('abort', () => {
+ *     const { reason } = ctx.signal.reason as JobAbortedError
+ *     if (reason === 'taken-over' || reason === 'closing') return // the work goes on elsewhere
+ *     stopRemoteWork()
+ *   })
+ * }
+ */
+export class JobAbortedError extends Error {
+  readonly reason: JobAbortReason;
+
+  constructor(reason: JobAbortReason) {
+    super(ABORT_MESSAGES[reason]);
+    this.name = 'AbortError';
+    this.reason = reason;
+  }
+}

@@ -7,6 +7,7 @@ import { DEFAULT_LIMITS, jsonLineLogger } from './options.js';
 import type { JobStatusOptions, Principal } from './options.js';
 import type { JobDefinition } from './registry/definition.js';
 import { exponentialBackoff } from './registry/backoff.js';
+import { systemClock } from './registry/clock.js';
 import { JobRegistry } from './registry/registry.js';
 import { StoreHealth } from './registry/store-health.js';
 import type { EnqueueOptions } from './registry/registry.js';
@@ -97,6 +98,10 @@ export function createJobStatus<P extends Principal = Principal, E extends Env =
   if (typeof instanceId !== 'string' || !instanceId || instanceId.length > 200) {
     throw new TypeError('job-status: instanceId must be text of 1 to 200 characters, unique among the processes that share a store');
   }
+  const clock = options.clock ?? systemClock;
+  if (!['now', 'setTimeout', 'clearTimeout'].every((name) => typeof (clock as unknown as Record<string, unknown>)?.[name] === 'function')) {
+    throw new TypeError('job-status: clock needs now(), setTimeout(callback, ms) and clearTimeout(handle)');
+  }
   const telemetry = options.telemetry ?? silentTelemetry;
   const store = options.telemetry ? measuredStore(options.store ?? memoryStore(), telemetry) : (options.store ?? memoryStore());
   const bus = options.bus ?? memoryBus();
@@ -122,6 +127,7 @@ export function createJobStatus<P extends Principal = Principal, E extends Env =
     maxQueuedJobs: limits.maxQueuedJobs,
     maxPendingLogLines: limits.maxPendingLogLines,
     telemetry,
+    clock,
   });
   const epoch = registry.ready.then((opened) => opened.epoch);
   epoch.catch(() => undefined);
@@ -208,7 +214,9 @@ export function createJobStatus<P extends Principal = Principal, E extends Env =
 
 export { memoryStore } from './stores/memory-store.js';
 export { memoryBus } from './buses/memory-bus.js';
-export { JobStatusError, JobFailure } from './errors.js';
+export { JobStatusError, JobFailure, JobAbortedError } from './errors.js';
+export type { JobAbortReason } from './errors.js';
+export type { JobStatusClock } from './registry/clock.js';
 export { DEFAULT_LIMITS } from './options.js';
 export { encodeFrame, encodeComment } from './sse/frame.js';
 export { publicSnapshot } from './stores/store.js';

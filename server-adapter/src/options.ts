@@ -2,6 +2,7 @@ import type { Context, Env } from 'hono';
 import type { JobSnapshot } from '@job-status/protocol';
 import type { JobBus } from './buses/bus.js';
 import type { BackoffOptions } from './registry/backoff.js';
+import type { JobStatusClock } from './registry/clock.js';
 import type { TrustedOrigins } from './routes/origin.js';
 import type { JobStore } from './stores/store.js';
 import type { JobStatusTelemetry } from './telemetry/telemetry.js';
@@ -91,6 +92,19 @@ export interface JobStatusOptions<P extends Principal = Principal, E extends Env
   minPollIntervalS?: number;
   /** How long `close()` waits for running handlers, in milliseconds. Default 10 000. */
   closeTimeoutMs?: number;
+  /**
+   * Where the registry reads the time and plans its waits: owner heartbeats and the lapse
+   * after which a silent owner's jobs are recovered, `timeoutMs` of handlers,
+   * `closeTimeoutMs`, retention rounds, and the times written on jobs and log lines. The
+   * same shape as the client's `clock`. Default: `Date.now` and the global timers. Tests
+   * pass a clock they move by hand instead of sleeping; stores keep their own time (a
+   * heartbeat's age is judged by the store).
+   *
+   * @example
+   * // In a test: any object with these three methods, moved by hand.
+   * const jobs = createJobStatus({ authorize, clock: testClock })
+   */
+  clock?: JobStatusClock;
   limits?: Partial<JobStatusLimits>;
   /** Where completion records and internal errors go. Default: one JSON line on stdout/stderr. */
   logger?: JobStatusLogger;

@@ -9,14 +9,14 @@ import { postgresStore } from '@job-status/hono/postgres';
 import { sqliteStore } from '@job-status/hono/sqlite';
 import { DATABASE_URL, schemas, skipMessage } from './fixtures/services.js';
 import { jobFixture } from './store-suite.js';
-import { gate, quietLogger } from './support.js';
+import { ManualClock, gate, quietLogger, until as waitFor, wrap } from './support.js';
 
 const open: JobStatus[] = [];
 afterEach(async () => {
   for (const jobs of open.splice(0)) await jobs.close();
 });
 
-function instance(store: JobStore, options: { instanceId: string; ownerHeartbeatMs?: number; closeTimeoutMs?: number }) {
+function instance(store: JobStore, options: { instanceId: string; ownerHeartbeatMs?: number; closeTimeoutMs?: number; clock?: ManualClock }) {
   const logger = quietLogger();
   const jobs = createJobStatus({ authorize: () => ({ id: 'admin' }), store, logger, heartbeatMs: 60_000, ...options });
   open.push(jobs);
@@ -33,13 +33,6 @@ async function until(read: () => Promise<JobSnapshot | null>, check: (job: JobSn
   }
 }
 
-/** A store with some methods replaced; the others go to `inner`. */
-function wrap(inner: JobStore, replaced: Partial<JobStore>): JobStore {
-  return new Proxy(inner, {
-    get: (target, key: keyof JobStore) => replaced[key] ?? (typeof target[key] === 'function' ? (target[key] as Function).bind(target) : target[key]),
-  });
-}
-
 /** One store shared by instances in this process, as a database is shared by processes. */
 const shared = () => wrap(memoryStore(), { close: async () => undefined, exclusive: false } as Partial<JobStore>);
 
@@ -47,17 +40,26 @@ describe('ownership across instances that share a store', () => {
   it('leaves the running jobs of an instance that beats alone, and recovers them once it stops on purpose', async () => {
     const store = shared();
     const a = instance(store, { instanceId: 'a', ownerHeartbeatMs: 150, closeTimeoutMs: 10 });
-    const b = instance(store, { instanceId: 'b', ownerHeartbeatMs: 150 });
+    // b's beats and the lapse after which it scans for silent owners run on a clock the test moves.
+    const clock = new ManualClock();
+    let scans = 0;
+    const scanned = wrap(store, { listBusy: () => (scans++, store.listBusy()) });
+    const b = instance(scanned, { instanceId: 'b', ownerHeartbeatMs: 150, clock });
     const hold = gate();
     a.jobs.define('t.hold', { run: () => hold.promise });
     b.jobs.define('t.hold', { run: () => hold.promise });
     const { job_id } = await a.jobs.enqueue('t.hold');
     await until(() => b.jobs.get(job_id), (job) => job?.state === 'running');
     // Many of b's scans pass while a beats: a's job is not touched.
-    await new Promise((r) => setTimeout(r, 150 * 3 * 2));
+    const before = scans;
+    await waitFor(async () => (await clock.advance(150), scans >= before + 5));
     expect((await b.jobs.get(job_id))?.state).toBe('running');
     await a.jobs.close();
-    const job = await until(() => b.jobs.get(job_id), (j) => j?.state === 'failed');
+    const job = await waitFor(async () => {
+      await clock.advance(150);
+      const seen = await b.jobs.get(job_id);
+      return seen?.state === 'failed' && seen;
+    });
     expect(job).toMatchObject({ error: { code: 'interrupted' }, message: 'The server running this job stopped while this job was running.' });
     expect(b.logger.records.filter((r) => r.event === 'job.settled' && r.job_id === job_id)).toHaveLength(1);
     hold.open();
@@ -115,7 +117,7 @@ describe('ownership across instances that share a store', () => {
     expect((await store.claim(job_id, 'b', 60_000))?.owner).toBe('b');
     claimed.open();
     await until(async () => (signal!.aborted ? ({} as JobSnapshot) : null), (x) => x !== null);
-    expect((signal! as AbortSignal).reason).toMatchObject({ message: 'taken over' });
+    expect((signal! as AbortSignal).reason).toMatchObject({ name: 'AbortError', reason: 'taken-over' });
     expect(await store.get(job_id)).toMatchObject({ owner: 'b', state: 'running', phase: null });
     expect(a.logger.errors.map((e) => e.err)).toEqual([expect.stringMatching(/now belongs to b/)]);
   });

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { JobSnapshot } from '@job-status/protocol';
-import { JobFailure, createJobStatus, memoryStore } from '@job-status/hono';
+import { JobAbortedError, JobFailure, createJobStatus, memoryStore } from '@job-status/hono';
 import type { JobStatus } from '@job-status/hono';
-import { gate, quietLogger } from './support.js';
+import { ManualClock, gate, quietLogger, until } from './support.js';
 
 let jobs: JobStatus;
 let logger: ReturnType<typeof quietLogger>;
@@ -103,13 +103,19 @@ describe('JobRegistry', () => {
     });
 
     it('fails with code timeout when the handler runs too long, and aborts its signal', async () => {
-      setup();
+      const clock = new ManualClock();
+      setup({ clock });
       let aborted = false;
       jobs.define('t.slow', {
-        timeoutMs: 30,
+        timeoutMs: 30_000,
         run: (ctx) => new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => ((aborted = true), resolve()))),
       });
-      const job = await settledJob((await jobs.enqueue('t.slow')).job_id);
+      const { job_id } = await jobs.enqueue('t.slow');
+      await until(async () => (await jobs.get(job_id))?.state === 'running');
+      await clock.advance(29_999);
+      expect((await jobs.get(job_id))?.state).toBe('running');
+      await clock.advance(1);
+      const job = await settledJob(job_id);
       expect(job.state).toBe('failed');
       expect(job.error?.code).toBe('timeout');
       expect(job.error?.hint).toBeTruthy();
@@ -140,14 +146,14 @@ describe('JobRegistry', () => {
         order.push(n);
         await release[n]!.promise;
       } });
-      const ids = [];
+      const ids: string[] = [];
       for (const n of [0, 1, 2]) ids.push((await jobs.enqueue('t.one', { n })).job_id);
-      await new Promise((r) => setTimeout(r, 20));
+      // The queue is pumped in one go: once the first job runs, the others were left waiting.
+      await until(async () => (await jobs.get(ids[0]!))!.state === 'running');
       expect(await Promise.all(ids.map(async (id) => (await jobs.get(id))!.state))).toEqual(['running', 'queued', 'queued']);
       release[0]!.open();
       await settledJob(ids[0]!);
-      await new Promise((r) => setTimeout(r, 20));
-      expect((await jobs.get(ids[1]!))!.state).toBe('running');
+      await until(async () => (await jobs.get(ids[1]!))!.state === 'running');
       expect((await jobs.get(ids[2]!))!.state).toBe('queued');
       release[1]!.open();
       release[2]!.open();
@@ -163,7 +169,7 @@ describe('JobRegistry', () => {
       jobs.define('t.block', { concurrency: 1, run: (ctx) => new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => ((sawAbort = true), resolve()))) });
       const running = await jobs.enqueue('t.block');
       const queued = await jobs.enqueue('t.block');
-      await new Promise((r) => setTimeout(r, 20));
+      await until(async () => (await jobs.get(running.job_id))!.state === 'running');
       expect((await jobs.cancel(queued.job_id, 'ada')).state).toBe('canceled');
       const canceled = await jobs.cancel(running.job_id, 'ada');
       expect(canceled).toMatchObject({ state: 'canceled', message: 'Canceled by ada.' });
@@ -171,6 +177,63 @@ describe('JobRegistry', () => {
       expect((await jobs.get(queued.job_id))!.started_at).toBeNull();
       await expect(jobs.cancel(running.job_id)).rejects.toMatchObject({ status: 409 });
       await expect(jobs.cancel(crypto.randomUUID())).rejects.toMatchObject({ status: 404 });
+    });
+  });
+
+  describe('when the registry aborts a handler', () => {
+    /** Defines a kind whose handler waits for its signal and keeps the reason it saw. */
+    function waitingKind(kind: string, options: { timeoutMs?: number } = {}) {
+      const seen = gate();
+      let reason: unknown;
+      jobs.define(kind, {
+        ...options,
+        run: (ctx) =>
+          new Promise<void>((resolve) =>
+            ctx.signal.addEventListener('abort', () => {
+              reason = ctx.signal.reason;
+              seen.open();
+              resolve();
+            }),
+          ),
+      });
+      return { seen: seen.promise, reason: () => reason };
+    }
+
+    it('gives ctx.signal a JobAbortedError whose reason is canceled on a cancel', async () => {
+      setup();
+      const handler = waitingKind('t.cancel');
+      const { job_id } = await jobs.enqueue('t.cancel');
+      await until(async () => (await jobs.get(job_id))?.state === 'running');
+      await jobs.cancel(job_id);
+      await handler.seen;
+      expect(handler.reason()).toBeInstanceOf(JobAbortedError);
+      expect(handler.reason()).toMatchObject({ name: 'AbortError', reason: 'canceled' });
+    });
+
+    it('gives ctx.signal a JobAbortedError whose reason is timeout when the job runs too long', async () => {
+      const clock = new ManualClock();
+      setup({ clock });
+      const handler = waitingKind('t.timeout', { timeoutMs: 20_000 });
+      await jobs.enqueue('t.timeout');
+      await until(() => clock.delays.includes(20_000));
+      await clock.advance(20_000);
+      await handler.seen;
+      expect(handler.reason()).toBeInstanceOf(JobAbortedError);
+      expect(handler.reason()).toMatchObject({ name: 'AbortError', reason: 'timeout' });
+    });
+
+    it('gives ctx.signal a JobAbortedError whose reason is closing when close stops waiting for it', async () => {
+      const clock = new ManualClock();
+      setup({ closeTimeoutMs: 10_000, clock });
+      const handler = waitingKind('t.close');
+      const { job_id } = await jobs.enqueue('t.close');
+      await until(async () => (await jobs.get(job_id))?.state === 'running');
+      const closing = jobs.close();
+      await until(() => clock.delays.includes(10_000));
+      await clock.advance(10_000);
+      await closing;
+      await handler.seen;
+      expect(handler.reason()).toMatchObject({ name: 'AbortError', reason: 'closing' });
     });
   });
 
@@ -200,7 +263,7 @@ describe('JobRegistry', () => {
       jobs.define('t.audit', { run: () => ({ message: 'done' }) });
       const { job_id } = await jobs.enqueue('t.audit', null, { target: 'p', actor: 'ada' });
       await settledJob(job_id);
-      await new Promise((r) => setTimeout(r, 5));
+      await until(() => settled.length > 0);
       const records = logger.records.filter((r) => r.event === 'job.settled');
       expect(records).toEqual([
         expect.objectContaining({ job_id, kind: 't.audit', target: 'p', actor: 'ada', state: 'success', message: 'done', error_code: null, duration_ms: expect.any(Number) }),
@@ -211,14 +274,21 @@ describe('JobRegistry', () => {
 
   describe('close', () => {
     it('waits for running handlers up to the bound', async () => {
-      setup({ closeTimeoutMs: 2000 });
+      const clock = new ManualClock();
+      setup({ closeTimeoutMs: 2000, clock });
       const release = gate();
       let finished = false;
+      let closed = false;
       jobs.define('t.wait', { run: async () => { await release.promise; finished = true; } });
-      await jobs.enqueue('t.wait');
-      await new Promise((r) => setTimeout(r, 10));
-      const closing = jobs.close();
-      setTimeout(() => release.open(), 20);
+      const { job_id } = await jobs.enqueue('t.wait');
+      await until(async () => (await jobs.get(job_id))?.state === 'running');
+      const closing = jobs.close().then(() => (closed = true));
+      // Close is waiting on its bound (or, wrongly, is already done).
+      await until(() => closed || clock.delays.includes(2000));
+      expect(closed).toBe(false);
+      await clock.advance(1999);
+      expect(closed).toBe(false);
+      release.open();
       await closing;
       expect(finished).toBe(true);
     });

@@ -1,8 +1,9 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseEventId } from '@job-status/protocol';
+import { memoryStore } from '@job-status/hono';
 import type { JobContext } from '@job-status/hono';
-import { asAdmin, createTestJobs, gate, json, listen, openStream } from './support.js';
+import { asAdmin, createTestJobs, gate, json, listen, openStream, wrap } from './support.js';
 
 let ctx: ReturnType<typeof createTestJobs>;
 let server: Awaited<ReturnType<typeof listen>>;
@@ -108,6 +109,55 @@ describe('GET /events over a real socket', () => {
     const byQuery = await stream(`?job=${id}&last_event_id=${lastId}`);
     await byQuery.until(() => byQuery.events.some((e) => e.event === 'ready'));
     expect(byQuery.updates().map((u) => u.eventId)).toEqual(missed.map((u) => u.eventId));
+  });
+
+  it('holds the live events that come while a replay reads the store, and sends them after it: each event once, in log order', async () => {
+    // The replay from the resume point waits on the store until the test lets it go.
+    const inner = memoryStore();
+    const replayReading = gate();
+    const replayMayRead = gate();
+    let resumeSeq = -1;
+    const store = wrap(inner, {
+      readEvents: async (after, limit) => {
+        if (after === resumeSeq) {
+          replayReading.open();
+          await replayMayRead.promise;
+        }
+        return inner.readEvents(after, limit);
+      },
+    });
+    await setup({ store });
+    const job = steppedKind('t.race', 4);
+    const id = await enqueue('t.race');
+    const witness = await stream(`?job=${id}`);
+    const first = await stream(`?job=${id}`);
+    job.step();
+    await first.until(() => first.updates().some((u) => u.progress?.current === 1));
+    const lastId = first.updates().at(-1)!.eventId!;
+    await first.close();
+    job.step();
+    await witness.until(() => witness.updates().some((u) => u.progress?.current === 2));
+
+    resumeSeq = parseEventId(lastId)!.seq;
+    const resuming = stream(`?job=${id}`, { ...asAdmin, 'last-event-id': lastId });
+    await replayReading.promise;
+    // Live while the replay waits: the witness has it, so the hub has offered it to every stream.
+    job.step();
+    await witness.until(() => witness.updates().some((u) => u.progress?.current === 3));
+    replayMayRead.open();
+    const resumed = await resuming;
+    await resumed.until(() => resumed.events.some((e) => e.event === 'ready'));
+    job.step();
+    job.step();
+    await witness.until(() => witness.updates().some((u) => u.state === 'success'));
+    await resumed.until(() => resumed.updates().some((u) => u.state === 'success'));
+
+    const seqOf = (eventId: string | undefined) => parseEventId(eventId!)!.seq;
+    const expected = witness.updates().filter((u) => u.eventId && seqOf(u.eventId) > resumeSeq).map((u) => seqOf(u.eventId));
+    expect(resumed.updates().map((u) => seqOf(u.eventId))).toEqual(expected);
+    // The store had the held event by the time the replay read it: the replay covered it, and `ready` marks that.
+    const ready = seqOf(resumed.events.find((e) => e.event === 'ready')!.id);
+    expect(ready).toBeGreaterThanOrEqual(seqOf(witness.updates().find((u) => u.progress?.current === 3)!.eventId));
   });
 
   it('sends resync and the current snapshots when the resume point is from another epoch', async () => {

@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { createParser } from 'eventsource-parser';
 import type { JobSnapshot } from '@job-status/protocol';
 import { createJobStatus } from '@job-status/hono';
-import type { JobStatusOptions, Principal } from '@job-status/hono';
+import type { JobStatusClock, JobStatusOptions, JobStore, Principal } from '@job-status/hono';
 
 /** Records audit lines and internal errors instead of printing them. */
 export function quietLogger() {
@@ -18,11 +18,65 @@ export function quietLogger() {
   };
 }
 
+/** A store with some methods replaced; the others go to `inner`. */
+export function wrap(inner: JobStore, replaced: Partial<JobStore>): JobStore {
+  return new Proxy(inner, {
+    get: (target, key: keyof JobStore) => replaced[key] ?? (typeof target[key] === 'function' ? (target[key] as Function).bind(target) : target[key]),
+  });
+}
+
 /** A promise with its resolve exposed: lets a test hold a job at a precise point. */
 export function gate<T = void>() {
   let open!: (value: T) => void;
   const promise = new Promise<T>((resolve) => (open = resolve));
   return { promise, open };
+}
+
+/**
+ * A clock the test moves by hand (the `clock` option): the registry's heartbeats, lapse,
+ * timeouts and close timeout fire only when `advance` passes them. Stores, HTTP and the
+ * bus still take real time; wait for their effects with `until`.
+ */
+export class ManualClock implements JobStatusClock {
+  #now = Date.now();
+  #ids = 0;
+  readonly #timers = new Map<number, { at: number; ms: number; callback: () => void }>();
+
+  now() {
+    return this.#now;
+  }
+
+  setTimeout(callback: () => void, ms: number) {
+    const id = ++this.#ids;
+    this.#timers.set(id, { at: this.#now + ms, ms, callback });
+    return id;
+  }
+
+  clearTimeout(handle: unknown) {
+    this.#timers.delete(handle as number);
+  }
+
+  /** The delays (as requested, in ms) of the timers still pending. */
+  get delays(): number[] {
+    return [...this.#timers.values()].map((timer) => timer.ms);
+  }
+
+  /** Moves time forward by `ms`, firing every timer that falls due on the way, in order, then lets their work start. */
+  async advance(ms: number) {
+    const end = this.#now + ms;
+    for (;;) {
+      let next: number | undefined;
+      for (const [id, timer] of this.#timers) if (timer.at <= end && (next === undefined || timer.at < this.#timers.get(next)!.at)) next = id;
+      if (next === undefined) break;
+      const { at, callback } = this.#timers.get(next)!;
+      this.#timers.delete(next);
+      this.#now = at;
+      callback();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.#now = end;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 const USERS: Record<string, Principal | false> = {

@@ -1,12 +1,13 @@
 import type { Queue } from 'bullmq';
 import type { JobError } from '@job-status/protocol';
-import { JobFailure } from '../errors.js';
+import { JobAbortedError, JobFailure } from '../errors.js';
+import type { JobAbortReason } from '../errors.js';
 import type { JobContext, JobOutcome, ProgressUpdate } from '../registry/definition.js';
 import { isWorkerReport, parseLogLine } from './report.js';
 import type { JobData, WorkerResult } from './report.js';
 
 /** Reasons the registry aborts a handler with that mean "stop following", not "stop the job". */
-const DETACH_REASONS = new Set(['closing', 'taken over']);
+const DETACH_REASONS: ReadonlySet<JobAbortReason> = new Set(['closing', 'taken-over']);
 
 const seconds = (ms: number) => `${Math.max(1, Math.round(ms / 1000))} s`;
 /** Joins a message that may end a sentence itself to the sentence after it. */
@@ -47,9 +48,9 @@ export class Follower {
     ctx.signal.addEventListener(
       'abort',
       () => {
-        const reason = (ctx.signal.reason as Error | undefined)?.message ?? '';
+        const { reason } = ctx.signal;
         // Closing or taken over: the job goes on in BullMQ, and another instance follows it.
-        if (DETACH_REASONS.has(reason)) return this.#settle(() => undefined);
+        if (reason instanceof JobAbortedError && DETACH_REASONS.has(reason.reason)) return this.#settle(() => undefined);
         // Canceled or timed out: the registry has finished it; stop it in BullMQ too.
         this.#settle(() => this.#reject(ctx.signal.reason));
         stop(ctx.jobId).catch(() => undefined);

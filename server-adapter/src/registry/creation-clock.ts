@@ -9,6 +9,12 @@
  */
 export class CreationClock {
   #last = 0;
+  readonly #now: () => number;
+
+  /** `now` reads the wall clock (milliseconds since the epoch). */
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
 
   /** Takes a creation time already in the store (the newest one) into account. */
   seed(iso: string | null | undefined): void {
@@ -18,7 +24,7 @@ export class CreationClock {
 
   /** The creation time of a job made now, as an ISO 8601 string. */
   next(): string {
-    this.#last = Math.max(Date.now(), this.#last + 1);
+    this.#last = Math.max(this.#now(), this.#last + 1);
     return new Date(this.#last).toISOString();
   }
 }

@@ -28,7 +28,12 @@ export interface JobContext {
   readonly kind: string;
   readonly target: string | null;
   readonly actor: string | null;
-  /** Aborted when the job is canceled or times out: pass it to fetch, stop loops on it. */
+  /**
+   * Aborted when the job is canceled or times out, when another process takes it over,
+   * or when the server shuts down past `closeTimeoutMs`: pass it to `fetch`, stop loops on
+   * it. Its `reason` is then a {@link JobAbortedError}, whose `reason` field says which
+   * (`'canceled' | 'timeout' | 'taken-over' | 'closing'`).
+   */
   readonly signal: AbortSignal;
   /** Names the current step, e.g. "Uploading records". */
   phase(text: string): void;
@@ -85,4 +90,20 @@ export function labelOf(definition: JobDefinition<any>, kind: string, input: unk
   if (typeof label === 'function') return String(label(input, target));
   if (typeof label === 'string') return label;
   return target ? `${kind} ${target}` : kind;
+}
+
+/** Throws for a bad kind name, a kind defined twice, or bad settings of a definition. */
+export function assertDefinition(kind: string, definition: JobDefinition<any>, defined: boolean): void {
+  if (typeof kind !== 'string' || !/^[A-Za-z0-9_.:-]{1,100}$/.test(kind)) {
+    throw new TypeError(`job-status: a kind is 1 to 100 letters, digits or "_.:-" (got ${JSON.stringify(kind)})`);
+  }
+  if (defined) throw new TypeError(`job-status: the kind "${kind}" is already defined`);
+  if (typeof definition?.run !== 'function') throw new TypeError(`job-status: the kind "${kind}" needs a run function`);
+  const { concurrency, timeoutMs } = definition;
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
+    throw new TypeError(`job-status: concurrency of "${kind}" must be a whole number from 1`);
+  }
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    throw new TypeError(`job-status: timeoutMs of "${kind}" must be a positive number`);
+  }
 }

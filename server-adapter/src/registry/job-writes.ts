@@ -4,6 +4,8 @@ import type { JobStatusLogger } from '../options.js';
 import type { JobStore, StoredJob } from '../stores/store.js';
 import { pause } from './backoff.js';
 import type { Backoff } from './backoff.js';
+import { isoNow } from './clock.js';
+import type { JobStatusClock } from './clock.js';
 import { isDataError, messageOf } from './store-health.js';
 import type { StoreHealth } from './store-health.js';
 
@@ -12,6 +14,8 @@ export interface JobWritesOptions {
   health: StoreHealth;
   backoff: Backoff;
   logger: JobStatusLogger;
+  /** Where `updated_at` and the time of a line about lost lines come from. */
+  clock: JobStatusClock;
   /** Aborted when the registry closes: waits end, each write gets one last try. */
   closing: AbortSignal;
   /** Log lines one job may have waiting for the store; more are counted as lost. */
@@ -68,7 +72,7 @@ export class JobWrites {
    * that come while an earlier save of the same state waits fold into that save.
    */
   update(patch: Partial<StoredJob>, durable: boolean): Promise<void> {
-    this.draft = { ...this.draft, ...patch, updated_at: new Date().toISOString() };
+    this.draft = { ...this.draft, ...patch, updated_at: isoNow(this.#options.clock) };
     const last = this.#writes.at(-1);
     if (last?.type === 'save' && !last.busy && last.draft.state === this.draft.state) {
       last.draft = this.draft;
@@ -187,7 +191,7 @@ export class JobWrites {
     this.#options.logger.error({ event: 'job.lines_lost', job_id: this.draft.job_id, lines: count }, 'job-status: log lines of this job were lost while the store could not write');
     this.#writes.push({
       type: 'log',
-      line: { seq: ++this.logSeq, ts: new Date().toISOString(), level: 'error', message: lostLinesMessage(count) },
+      line: { seq: ++this.logSeq, ts: isoNow(this.#options.clock), level: 'error', message: lostLinesMessage(count) },
     });
     this.#pendingLines++;
   }

@@ -1,25 +1,29 @@
-import type { JobError, JobListResponse, JobLogLine, JobSnapshot, LogLevel, TerminalJobState } from '@job-status/protocol';
-import { LOG_LEVELS, isTerminalState } from '@job-status/protocol';
+// About 330 lines: the wiring of its parts (the constructor) and the surface routes and
+// createJobStatus call; each concern lives in a module of its own, named in the class's doc.
+import type { JobListResponse, JobLogLine, JobSnapshot } from '@job-status/protocol';
 import type { BusMessage, JobBus } from '../buses/bus.js';
 import { JobStatusError } from '../errors.js';
 import type { JobStatusLogger } from '../options.js';
-import { publicSnapshot } from '../stores/store.js';
-import { SORT_COLUMNS, encodeCursor } from '../stores/cursor.js';
 import type { JobStore, ListQuery, StoredJob } from '../stores/store.js';
+import type { JobStatusTelemetry } from '../telemetry/telemetry.js';
 import { QueueBounds } from './admission.js';
 import type { Backoff } from './backoff.js';
-import type { JobStatusTelemetry } from '../telemetry/telemetry.js';
-import { createContext } from './context.js';
+import type { JobStatusClock } from './clock.js';
 import { CreationClock } from './creation-clock.js';
-import { labelOf } from './definition.js';
-import type { JobContext, JobDefinition, JobOutcome } from './definition.js';
-import { failureOf } from './failure.js';
+import { assertDefinition, labelOf } from './definition.js';
+import type { JobDefinition } from './definition.js';
 import { IdempotentEnqueues } from './idempotency.js';
-import { assertBoundedJson, storableResult, validateInput } from './input.js';
+import { assertBoundedJson, validateInput } from './input.js';
 import type { InputBounds } from './input.js';
-import { JobWrites, lostLinesMessage } from './job-writes.js';
+import { JobReads } from './job-reads.js';
+import { LiveJobs } from './live-jobs.js';
+import { OwnerHeartbeat } from './owner-heartbeat.js';
+import { Retention } from './retention.js';
+import { RunQueue } from './run-queue.js';
+import { SettledAudit } from './settled-audit.js';
 import { isDataError } from './store-health.js';
 import type { StoreHealth } from './store-health.js';
+import { Stopping } from './stopping.js';
 import { TypicalDurations } from './typical-durations.js';
 
 export interface EnqueueOptions {
@@ -61,69 +65,91 @@ export interface RegistryOptions {
   maxPendingLogLines: number;
   /** Where enqueues, starts, phases, settles and events are reported. */
   telemetry: JobStatusTelemetry;
+  /** Times heartbeats, the lapse, timeouts, retention and the times written on jobs. */
+  clock: JobStatusClock;
 }
-
-/**
- * An owner that missed this many heartbeats is taken for dead: its busy jobs are recovered.
- * Three tolerates one slow beat without declaring a live process dead.
- */
-export const LAPSE_BEATS = 3;
-/** On start, owners heard from within this long are left to the periodic check (a day, as stores forget owners). */
-const KNOWN_OWNER_MS = 24 * 60 * 60_000;
-
-/** A job this process runs, from enqueue to its terminal state. */
-interface LiveJob {
-  definition: JobDefinition<any>;
-  /** Its state (`draft`, `saved`) and its writes, in order, retried while the store is down. */
-  writes: JobWrites;
-  /** It holds a place in the bounded queue (until it starts or is canceled). */
-  queued: boolean;
-  controller: AbortController;
-  warnings: string[];
-  finished: boolean;
-  /** Resolves when the handler has returned (or will never start). */
-  done: Promise<void>;
-  markDone: () => void;
-}
-
-const INTERRUPTED_HINT = 'Nothing is running now: run the action again.';
-/** What the run of a live job calls: the definition's `run`, or its `resume` for an adopted job. */
-type Handler = (ctx: JobContext, input: unknown) => Promise<JobOutcome | void> | JobOutcome | void;
 
 /**
  * Runs jobs and keeps their state: numbers every change through the store, publishes it
- * on the bus, enforces per-kind concurrency and timeouts, and recovers jobs a dead
- * process left behind.
+ * on the bus, and composes the parts that start jobs in order ({@link RunQueue}), keep
+ * this process's ownership and recover dead owners' jobs ({@link OwnerHeartbeat}), stop
+ * jobs early ({@link Stopping}), record settled ones ({@link SettledAudit}), answer
+ * readers ({@link JobReads}) and forget old ones ({@link Retention}).
  */
 export class JobRegistry {
   readonly #options: RegistryOptions;
   readonly #health: StoreHealth;
   readonly #bounds: QueueBounds;
+  readonly #kinds = new Map<string, JobDefinition<any>>();
+  readonly #live: LiveJobs;
   /** Aborted by `close()`: the store stops being opened; writes get a last try instead of waiting. */
   readonly #closing = new AbortController();
-  readonly #kinds = new Map<string, JobDefinition<any>>();
-  readonly #live = new Map<string, LiveJob>();
-  readonly #queues = new Map<string, string[]>();
-  readonly #running = new Map<string, number>();
   readonly #idempotent: IdempotentEnqueues;
   readonly #unsubscribe: () => void;
   readonly #typical: TypicalDurations;
-  readonly #creation = new CreationClock();
-  #retentionTimer: ReturnType<typeof setInterval> | null = null;
-  #ownerTimer: ReturnType<typeof setInterval> | null = null;
-  /** Since when this process's beats reach the store without a failure; null after a failure. */
-  #beatingSince: number | null = null;
-  #recovering: Promise<void> | null = null;
-  #closed = false;
+  readonly #creation: CreationClock;
+  readonly #runs: RunQueue;
+  readonly #owner: OwnerHeartbeat;
+  readonly #stopping: Stopping;
+  readonly #audit: SettledAudit;
+  readonly #reads: JobReads;
+  readonly #retention: Retention;
   /** Resolves once the store is open and left-over jobs are recovered. */
   readonly ready: Promise<{ epoch: string }>;
 
   constructor(options: RegistryOptions) {
     this.#options = options;
     this.#health = options.health;
+    this.#creation = new CreationClock(() => options.clock.now());
     this.#bounds = new QueueBounds(options);
     this.#idempotent = new IdempotentEnqueues(options.store);
-    this.#typical = new TypicalDurations(options.store, (error) => this.#internal(error));
+    const internal = (error: unknown) => this.#internal(error);
+    this.#typical = new TypicalDurations(options.store, internal);
+    this.#retention = new Retention(options);
+    this.#live = new LiveJobs({
+      ...options,
+      health: this.#health,
+      closing: this.#closing.signal,
+      maxPendingLines: options.maxPendingLogLines,
+      text: (value) => this.#text(value),
+      saved: (job) => this.#publish(job),
+      // Announced only once stored: a stream that misses it on the bus reads it from the store.
+      appended: (job_id, line) => this.#announce({ type: 'log', job_id, lines: [line], last_seq: line.seq }),
+      leave: (live) => this.#runs.leave(live),
+      settled: (job) => this.#audit.record(job),
+    });
+    this.#reads = new JobReads({ ...options, live: this.#live, typical: this.#typical });
+    this.#runs = new RunQueue({
+      ...options,
+      live: this.#live,
+      definition: (kind) => this.#kinds.get(kind),
+      closed: () => this.#stopping.closed,
+      bounds: this.#bounds,
+    });
+    this.#owner = new OwnerHeartbeat({
+      ...options,
+      isLive: (jobId) => this.#live.has(jobId),
+      definition: (kind) => this.#kinds.get(kind),
+      adopt: (job, definition, logs) => this.#adopt(job, definition, logs),
+      interrupted: (job) => {
+        this.#publish(job);
+        this.#audit.record(job);
+      },
+      internal,
+    });
+    this.#stopping = new Stopping({
+      ...options,
+      live: this.#live,
+      closing: this.#closing,
+      runs: this.#runs,
+      owner: this.#owner,
+      ready: () => this.ready,
+      opened: () => this.#opened(),
+      stopTimers: () => this.#retention.stop(),
+      unsubscribe: () => this.#unsubscribe(),
+      internal,
+    });
+    this.#audit = new SettledAudit({ ...options, succeeded: (kind, target) => this.#typical.refresh(kind, target), internal });
     this.#unsubscribe = options.bus.subscribe((message) => {
       if (message.type === 'cancel' && this.#live.has(message.job_id)) void this.cancel(message.job_id);
     });
@@ -135,150 +161,36 @@ export class JobRegistry {
   async #start() {
     const opened = await this.#health.open(this.#options.store, this.#closing.signal);
     try {
-      await this.#options.store.beat(this.#options.instanceId);
-      this.#beatingSince = Date.now();
+      await this.#owner.first();
       this.#creation.seed((await this.#options.store.list({ sort: 'created_desc', limit: 1 })).jobs[0]?.created_at);
-      await this.#recover(true);
+      await this.#owner.recover(true);
     } catch (error) {
       // The store went down right after it opened: the periodic beat tries again.
       this.#health.failed(error);
       this.#internal(error);
     }
-    await this.prune();
-    const every = Math.min(Math.max(this.#options.retentionMs / 10, 1000), 10 * 60_000);
-    this.#retentionTimer = setInterval(() => void this.prune(), every);
-    this.#retentionTimer.unref?.();
-    this.#ownerTimer = setInterval(() => void this.#beat(), this.#options.ownerHeartbeatMs);
-    this.#ownerTimer.unref?.();
+    await this.#retention.start();
+    this.#owner.start();
     return opened;
   }
 
-  /**
-   * Tells the store this process is alive, then looks for jobs whose owner stopped. Only
-   * after this process's own beats have reached the store for a whole lapse: after a
-   * store outage every owner's last beat looks old, and the others need that long to beat
-   * again before their silence means anything.
-   */
-  async #beat() {
-    if (this.#closed) return;
-    try {
-      await this.#options.store.beat(this.#options.instanceId);
-      this.#health.succeeded();
-      this.#beatingSince ??= Date.now();
-    } catch (error) {
-      this.#health.failed(error);
-      if (this.#beatingSince !== null) this.#internal(error);
-      this.#beatingSince = null;
-      return;
-    }
-    if (Date.now() - this.#beatingSince < this.#lapseMs || this.#recovering) return;
-    this.#recovering = this.#recover(false)
-      .catch((error) => this.#internal(error))
-      .finally(() => (this.#recovering = null));
-  }
-
-  get #lapseMs() {
-    return LAPSE_BEATS * this.#options.ownerHeartbeatMs;
-  }
-
-  /**
-   * Takes over the busy jobs whose owner stopped beating (on start, also the jobs this
-   * very owner id left behind in a previous life, and jobs without an owner). A job of a
-   * kind that runs elsewhere and can be followed again (`resume`) is adopted; any other is
-   * finished as `failed` with code `interrupted`. Jobs of live owners are never touched.
-   */
-  async #recover(starting: boolean) {
-    const { store, instanceId } = this.#options;
-    // On start, this process has not yet beaten for a lapse: it spares every owner that
-    // beat at all lately (it may be coming back from the same outage), and takes only the
-    // jobs of owners that stopped on purpose (their heartbeat is gone). A store that one
-    // process uses at a time has no other live owner: everything busy is left over.
-    const alone = starting && store.exclusive === true;
-    const [busy, spared] = await Promise.all([store.listBusy(), alone ? [] : store.liveOwners(starting ? KNOWN_OWNER_MS : this.#lapseMs)]);
-    const spare = new Set(spared);
-    const lapseMs = alone ? 0 : this.#lapseMs;
-    for (const job of busy) {
-      if (this.#live.has(job.job_id) || this.#closed) continue;
-      // A job of this owner id that is not live here is only left over on start; later it is one being created.
-      if (job.owner === instanceId ? !starting : job.owner !== null && spare.has(job.owner)) continue;
-      try {
-        const claimed = await store.claim(job.job_id, instanceId, lapseMs);
-        if (!claimed) continue;
-        const definition = this.#kinds.get(claimed.kind);
-        if (definition?.resume) await this.#adopt(claimed, definition);
-        else await this.#interrupt(claimed, job.owner === instanceId || job.owner === null);
-      } catch (error) {
-        // One job that cannot be recovered now must not stop the others (or the start).
-        this.#internal(error);
-      }
-    }
-  }
-
-  async #interrupt(job: StoredJob, restarted: boolean) {
-    const now = new Date().toISOString();
-    // One sentence for what happened, one hint for what to do: the tile shows each once.
-    const who = restarted ? 'The server restarted' : 'The server running this job stopped';
-    const error = job.state === 'queued' ? `${who} before this job started.` : `${who} while this job was running.`;
-    const saved = await this.#options.store.save(
-      {
-        ...job,
-        state: 'failed',
-        finished_at: now,
-        updated_at: now,
-        message: error,
-        error: { code: 'interrupted', message: error, hint: INTERRUPTED_HINT },
-      },
-      { durable: true },
-    );
-    this.#publish(saved);
-    this.#settled(saved);
-  }
-
   /** Follows a job again whose follower stopped, from where it is now (see `JobDefinition.resume`). */
-  async #adopt(job: StoredJob, definition: JobDefinition<any>) {
-    let logs = 0;
-    for (let page; (page = await this.#options.store.readLogs(job.job_id, logs, 1000)).length; ) logs = page.at(-1)!.seq;
-    const live = this.#liveJob(job, definition);
+  #adopt(job: StoredJob, definition: JobDefinition<any>, logs: number) {
+    const live = this.#live.create(job, definition);
     live.writes.logSeq = logs;
     this.#live.set(job.job_id, live);
     this.#options.logger.info({ event: 'job.adopted', job_id: job.job_id, kind: job.kind }, 'job adopted after its follower stopped');
-    void this.#run(live, (ctx, input) => definition.resume!(ctx, input, { logs }));
-  }
-
-  /** Removes terminal jobs older than the retention window, with their logs and events. */
-  async prune() {
-    try {
-      return await this.#options.store.prune({
-        finishedBefore: new Date(Date.now() - this.#options.retentionMs),
-        maxEvents: this.#options.maxEvents,
-      });
-    } catch (error) {
-      this.#options.logger.error({ err: String(error) }, 'job-status: pruning failed');
-      return { jobs: 0, events: 0 };
-    }
+    void this.#runs.run(live, (ctx, input) => definition.resume!(ctx, input, { logs }));
   }
 
   define<Input>(kind: string, definition: JobDefinition<Input>) {
-    if (typeof kind !== 'string' || !/^[A-Za-z0-9_.:-]{1,100}$/.test(kind)) {
-      throw new TypeError(`job-status: a kind is 1 to 100 letters, digits or "_.:-" (got ${JSON.stringify(kind)})`);
-    }
-    if (this.#kinds.has(kind)) throw new TypeError(`job-status: the kind "${kind}" is already defined`);
-    if (typeof definition?.run !== 'function') throw new TypeError(`job-status: the kind "${kind}" needs a run function`);
-    const { concurrency, timeoutMs } = definition;
-    if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
-      throw new TypeError(`job-status: concurrency of "${kind}" must be a whole number from 1`);
-    }
-    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
-      throw new TypeError(`job-status: timeoutMs of "${kind}" must be a positive number`);
-    }
+    assertDefinition(kind, definition, this.#kinds.has(kind));
     this.#kinds.set(kind, definition);
   }
 
   /** Jobs of each kind that wait for a slot and that run in this process now (readiness and metrics read it). */
   load(): Map<string, { queued: number; running: number }> {
-    const load = new Map<string, { queued: number; running: number }>();
-    for (const kind of this.#kinds.keys()) load.set(kind, { queued: this.#queues.get(kind)?.length ?? 0, running: this.#running.get(kind) ?? 0 });
-    return load;
+    return this.#runs.load(this.#kinds.keys());
   }
 
   /** The defined kinds, in definition order. */
@@ -292,7 +204,7 @@ export class JobRegistry {
    * kind or invalid input, in which case no job is made.
    */
   async enqueue(kind: string, input: unknown, options: EnqueueOptions = {}): Promise<JobSnapshot> {
-    if (this.#closed) throw new JobStatusError(503, 'closing', 'The job service is shutting down; try again shortly.');
+    if (this.#stopping.closed) throw new JobStatusError(503, 'closing', 'The job service is shutting down; try again shortly.');
     const definition = this.#kinds.get(kind);
     if (!definition) throw new JobStatusError(400, 'unknown_kind', `kind: no job kind named ${JSON.stringify(kind)} is defined`);
     // Bounded before anything is queued: a hostile input must not fail the store's writes.
@@ -304,7 +216,7 @@ export class JobRegistry {
     const create = () => this.#create(kind, definition, valid, options, key);
     const job = key ? await this.#idempotent.enqueue(key, { kind, target: options.target ?? null, input: valid }, create) : await create();
     // A replayed key answers with what readers see now.
-    return this.#readable(job);
+    return this.#reads.readable(job);
   }
 
   async #create(kind: string, definition: JobDefinition<any>, input: unknown, options: EnqueueOptions, key: string | null): Promise<StoredJob> {
@@ -343,16 +255,12 @@ export class JobRegistry {
       this.#internal(error);
       throw this.#health.unavailable('The job store could not save the new job.');
     }
-    const live = this.#liveJob(saved, definition);
+    const live = this.#live.create(saved, definition);
     live.queued = true;
     this.#live.set(saved.job_id, live);
     this.#publish(saved);
     this.#options.telemetry.jobEnqueued(saved);
-    let queue = this.#queues.get(kind);
-    if (!queue) this.#queues.set(kind, (queue = []));
-    queue.push(saved.job_id);
-    // The work runs after the caller has its answer.
-    setTimeout(() => this.#pump(kind), 0);
+    this.#runs.push(live);
     return saved;
   }
 
@@ -362,196 +270,8 @@ export class JobRegistry {
     await this.ready;
   }
 
-  /** Lets go of a job's place in the bounded queue (it started, or will never start). */
-  #leaveQueue(live: LiveJob) {
-    if (!live.queued) return;
-    live.queued = false;
-    this.#bounds.release(live.writes.draft.kind);
-  }
-
-  #liveJob(saved: StoredJob, definition: JobDefinition<any>): LiveJob {
-    let markDone!: () => void;
-    const done = new Promise<void>((resolve) => (markDone = resolve));
-    const { store, logger, maxPendingLogLines, backoff } = this.#options;
-    const live: LiveJob = {
-      definition,
-      writes: new JobWrites(saved, {
-        store,
-        logger,
-        backoff,
-        health: this.#health,
-        closing: this.#closing.signal,
-        maxPendingLines: maxPendingLogLines,
-        saved: (job) => this.#publish(job),
-        // Announced only once stored: a stream that misses it on the bus reads it from the store.
-        appended: (line) => this.#announce({ type: 'log', job_id: saved.job_id, lines: [line], last_seq: line.seq }),
-        folded: (draft) => this.#options.telemetry.eventFolded(draft),
-        refused: (error) => this.#lost(live, error),
-      }),
-      queued: false,
-      controller: new AbortController(),
-      warnings: [],
-      finished: false,
-      done,
-      markDone,
-    };
-    return live;
-  }
-
-  #pump(kind: string) {
-    const queue = this.#queues.get(kind);
-    const limit = this.#kinds.get(kind)?.concurrency ?? Infinity;
-    while (queue?.length && (this.#running.get(kind) ?? 0) < limit && !this.#closed) {
-      const live = this.#live.get(queue.shift()!);
-      if (live) this.#leaveQueue(live);
-      if (live && !live.finished) void this.#run(live);
-    }
-  }
-
-  async #run(live: LiveJob, handler: Handler = (ctx, input) => live.definition.run(ctx, input)) {
-    const { kind } = live.writes.draft;
-    const { definition, controller } = live;
-    this.#running.set(kind, (this.#running.get(kind) ?? 0) + 1);
-    const timer =
-      definition.timeoutMs === undefined
-        ? null
-        : setTimeout(() => {
-            const seconds = Math.round(definition.timeoutMs! / 100) / 10;
-            controller.abort(new Error('timeout'));
-            void this.#finish(live, 'failed', {
-              message: `Stopped after ${seconds} s: the action took longer than allowed.`,
-              error: { code: 'timeout', message: `The job did not finish within ${seconds} s.`, hint: 'Try again; if it keeps timing out, check that the target is reachable and not overloaded.' },
-            });
-          }, definition.timeoutMs);
-    // An adopted job keeps the time it first started.
-    const startedAt = live.writes.draft.started_at ?? new Date().toISOString();
-    void live.writes.update({ state: 'running', started_at: startedAt }, true);
-    this.#options.telemetry.jobStarted(live.writes.draft);
-    try {
-      const outcome = (await this.#options.telemetry.runJob(live.writes.draft.job_id, () =>
-        handler(createContext(live.writes.draft, controller.signal, this.#contextSink(live)), live.writes.draft.input),
-      )) as JobOutcome | void;
-      const warning = live.warnings.at(-1);
-      await this.#finish(live, warning === undefined ? 'success' : 'warning', {
-        message: outcome?.message ?? warning ?? null,
-        ...(outcome?.result === undefined ? {} : { result: outcome.result }),
-      });
-    } catch (thrown) {
-      const error = failureOf(thrown, this.#options.maxTextLength);
-      await this.#finish(live, 'failed', { message: error.message, error });
-    } finally {
-      if (timer) clearTimeout(timer);
-      this.#running.set(kind, (this.#running.get(kind) ?? 1) - 1);
-      live.markDone();
-      this.#pump(kind);
-    }
-  }
-
-  /** The context's calls, bound to one live job. */
-  #contextSink(live: LiveJob) {
-    return {
-      update: (patch: Partial<StoredJob>) => {
-        if (live.finished) return;
-        void live.writes.update(patch, false);
-        this.#options.telemetry.jobChanged(live.writes.draft, patch);
-      },
-      log: (level: LogLevel, message: string) => {
-        if (live.finished) return;
-        live.writes.log({
-          ts: new Date().toISOString(),
-          level: LOG_LEVELS.includes(level) ? level : 'info',
-          message: this.#text(String(message)),
-        });
-        if (!live.writes.draft.has_logs) void live.writes.update({ has_logs: true }, false);
-      },
-      warn: (message: string) => {
-        if (live.finished) return;
-        live.warnings.push(this.#text(String(message)));
-      },
-      text: (value: string) => this.#text(value),
-    };
-  }
-
-  /**
-   * Another process claimed (and maybe finished) this job while this one's heartbeat did
-   * not reach the store for longer than the lapse: it took the silence for death. The
-   * store refuses this process's writes from then on; it stops the handler and lets the
-   * job go.
-   */
-  #lost(live: LiveJob, error: JobStatusError) {
-    const jobId = live.writes.draft.job_id;
-    if (this.#live.get(jobId) !== live) return;
-    live.finished = true;
-    live.controller.abort(new Error('taken over'));
-    this.#live.delete(jobId);
-    this.#leaveQueue(live);
-    live.markDone();
-    this.#options.logger.error({ job_id: jobId, err: error.message }, 'job-status: another process took over this job; stopped running it here');
-  }
-
-  async #finish(live: LiveJob, state: TerminalJobState, fields: { message: string | null; error?: JobError; result?: unknown }) {
-    if (live.finished) return;
-    // The log tells the whole story: a failure is its last line, not the last progress line.
-    if (fields.error) this.#contextSink(live).log('error', fields.error.hint ? `${fields.error.message} ${fields.error.hint}` : fields.error.message);
-    live.finished = true;
-    const { writes } = live;
-    const result = storableResult(fields.result, this.#options.inputBounds, (error) =>
-      this.#options.logger.error({ job_id: writes.draft.job_id, err: error.message }, 'job-status: the result of this job was not kept'),
-    );
-    let message = fields.message === null ? null : this.#text(fields.message);
-    // Lines the store could not take are not hidden behind a success.
-    if (writes.lost.lines > 0) {
-      if (state === 'success') state = 'warning';
-      message = this.#text(`${message ? `${message} ` : ''}${lostLinesMessage(writes.lost.lines)}`);
-    }
-    // Retried until the store takes it (or the registry closes): the store must not keep
-    // the job `running` while nothing runs it.
-    await writes.update(
-      {
-        state,
-        finished_at: new Date().toISOString(),
-        started_at: writes.draft.started_at,
-        message,
-        error: fields.error ?? null,
-        ...(result === undefined ? {} : { result }),
-      },
-      true,
-    );
-    if (this.#live.get(writes.draft.job_id) === live) this.#live.delete(writes.draft.job_id);
-    if (isTerminalState(writes.saved.state)) this.#settled(writes.saved);
-  }
-
-  #settled(job: StoredJob) {
-    const { logger, onSettled } = this.#options;
-    if (job.state === 'success') this.#typical.refresh(job.kind, job.target);
-    this.#options.telemetry.jobSettled(job);
-    const started = job.started_at ? Date.parse(job.started_at) : null;
-    logger.info(
-      {
-        event: 'job.settled',
-        job_id: job.job_id,
-        kind: job.kind,
-        target: job.target,
-        actor: job.actor,
-        state: job.state,
-        queued_at: job.created_at,
-        started_at: job.started_at,
-        finished_at: job.finished_at,
-        duration_ms: started !== null && job.finished_at ? Date.parse(job.finished_at) - started : null,
-        message: job.message,
-        error_code: job.error?.code ?? null,
-      },
-      'job settled',
-    );
-    if (onSettled) {
-      Promise.resolve()
-        .then(() => onSettled(publicSnapshot(job)))
-        .catch((error) => this.#internal(error));
-    }
-  }
-
   #publish(job: StoredJob) {
-    this.#announce({ type: 'job', snapshot: this.#outward(job) });
+    this.#announce({ type: 'job', snapshot: this.#reads.outward(job) });
     this.#options.telemetry.eventPublished(job);
   }
 
@@ -572,96 +292,34 @@ export class JobRegistry {
     return value.length > max ? `${value.slice(0, max - 1)}…` : value;
   }
 
-  #readable(job: StoredJob): JobSnapshot {
-    return this.#outward(this.#live.get(job.job_id)?.writes.saved ?? job);
-  }
-
-  /** The wire snapshot, with the typical duration of its kind and target while the job is busy. */
-  #outward(job: StoredJob): JobSnapshot {
-    const snapshot = publicSnapshot(job);
-    if (isTerminalState(job.state)) return snapshot;
-    const typical = this.#typical.peek(job.kind, job.target);
-    return typeof typical === 'number' ? { ...snapshot, typical_duration_ms: typical } : snapshot;
-  }
-
   /** The job's newest snapshot, or null when it is unknown or was pruned. */
   async get(jobId: string): Promise<JobSnapshot | null> {
     await this.#opened();
-    const live = this.#live.get(jobId);
-    if (live) return this.#outward(live.writes.saved);
-    const job = await this.#options.store.get(jobId);
-    return job && this.#outward(job);
+    return this.#reads.get(jobId);
   }
 
   async getMany(jobIds: readonly string[]): Promise<JobSnapshot[]> {
     await this.#opened();
-    const fromStore = await this.#options.store.getMany(jobIds.filter((id) => !this.#live.has(id)));
-    const byId = new Map(fromStore.map((job) => [job.job_id, job]));
-    return jobIds.flatMap((id) => {
-      const job = this.#live.get(id)?.writes.saved ?? byId.get(id);
-      return job ? [this.#outward(job)] : [];
-    });
+    return this.#reads.getMany(jobIds);
   }
 
-  /**
-   * A page of history with only the jobs `keep` allows; reads further pages of the store
-   * until the page is full, so a filter never shrinks a page.
-   */
+  /** A page of history with only the jobs `keep` allows, full unless history ends. */
   async listVisible(query: ListQuery, keep: (job: JobSnapshot) => boolean): Promise<JobListResponse> {
     await this.#opened();
-    const { column } = SORT_COLUMNS[query.sort];
-    const jobs: JobSnapshot[] = [];
-    let cursor = query.cursor;
-    for (let round = 0; round < 20; round++) {
-      const page = await this.#options.store.list({ ...query, cursor });
-      for (const [index, job] of page.jobs.entries()) {
-        const snapshot = this.#outward(job);
-        if (!keep(snapshot)) continue;
-        jobs.push(snapshot);
-        if (jobs.length === query.limit) {
-          const more = index < page.jobs.length - 1 || page.next_cursor !== null;
-          return { jobs, next_cursor: more ? encodeCursor({ at: job[column], id: job.job_id }) : null };
-        }
-      }
-      if (page.next_cursor === null) return { jobs, next_cursor: null };
-      cursor = page.next_cursor;
-    }
-    return { jobs, next_cursor: cursor ?? null };
+    return this.#reads.list(query, keep);
   }
 
   async logs(jobId: string, after: number, limit: number): Promise<JobLogLine[]> {
     await this.#opened();
-    // Lines on their way are read once written; while the store is down, what it has is served.
-    if (this.#health.state === 'open') await this.#live.get(jobId)?.writes.idle();
-    return this.#options.store.readLogs(jobId, after, limit);
+    return this.#reads.logs(jobId, after, limit);
   }
 
   /**
    * Cancels a busy job: a queued one never starts, a running one has its signal aborted.
    * Either way it is `canceled` at once. Throws 404 when unknown, 409 when already finished.
    */
-  async cancel(jobId: string, by?: string | null): Promise<JobSnapshot> {
-    await this.#opened();
-    const live = this.#live.get(jobId);
-    if (!live) {
-      const job = await this.#options.store.get(jobId);
-      if (!job) throw new JobStatusError(404, 'not_found', `id: no job ${jobId}`);
-      if (isTerminalState(job.state)) throw new JobStatusError(409, 'already_finished', `The job already finished as ${job.state}.`);
-      // Another process runs it: ask it to stop.
-      await this.#options.bus.publish({ type: 'cancel', job_id: jobId });
-      return publicSnapshot(job);
-    }
-    if (live.finished) throw new JobStatusError(409, 'already_finished', `The job already finished as ${live.writes.draft.state}.`);
-    const queue = this.#queues.get(live.writes.draft.kind);
-    const index = queue?.indexOf(jobId) ?? -1;
-    if (index >= 0) {
-      queue!.splice(index, 1);
-      this.#leaveQueue(live);
-      live.markDone();
-    }
-    live.controller.abort(new Error('canceled'));
-    await this.#finish(live, 'canceled', { message: by ? `Canceled by ${by}.` : 'Canceled.' });
-    return publicSnapshot(live.writes.saved);
+  cancel(jobId: string, by?: string | null): Promise<JobSnapshot> {
+    return this.#stopping.cancel(jobId, by);
   }
 
   /**
@@ -669,36 +327,7 @@ export class JobRegistry {
    * aborts the rest (they are recovered as `interrupted` on the next start) and closes
    * the store and the bus.
    */
-  async close() {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#retentionTimer) clearInterval(this.#retentionTimer);
-    if (this.#ownerTimer) clearInterval(this.#ownerTimer);
-    // A store that never opened has nothing to close.
-    if (this.#health.state === 'opening') this.#closing.abort();
-    if (!(await this.ready.then(() => true, () => false))) {
-      this.#unsubscribe();
-      return this.#options.store.close().catch((error) => this.#internal(error));
-    }
-    // Queued jobs will not start now; the next start recovers them as interrupted.
-    for (const queue of this.#queues.values()) {
-      for (const id of queue.splice(0)) this.#live.get(id)?.markDone();
-    }
-    const running = [...this.#live.values()].map((live) => live.done);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      Promise.all(running),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#options.closeTimeoutMs))),
-    ]);
-    clearTimeout(timer);
-    for (const live of this.#live.values()) live.controller.abort(new Error('closing'));
-    // Writes still waiting for the store get one last try each; what fails is logged as lost.
-    this.#closing.abort();
-    await Promise.all([...this.#live.values()].map((live) => live.writes.idle()));
-    await this.#recovering;
-    this.#unsubscribe();
-    // Stopping on purpose: whatever this process leaves busy may be recovered at once.
-    await this.#options.store.release(this.#options.instanceId).catch((error) => this.#internal(error));
-    await this.#options.store.close().catch((error) => this.#internal(error));
+  close(): Promise<void> {
+    return this.#stopping.close();
   }
 }

@@ -1,0 +1,93 @@
+import type { JobListResponse, JobLogLine, JobSnapshot } from '@job-status/protocol';
+import { isTerminalState } from '@job-status/protocol';
+import { SORT_COLUMNS, encodeCursor } from '../stores/cursor.js';
+import { publicSnapshot } from '../stores/store.js';
+import type { JobStore, ListQuery, StoredJob } from '../stores/store.js';
+import type { LiveJob } from './live-job.js';
+import type { StoreHealth } from './store-health.js';
+import type { TypicalDurations } from './typical-durations.js';
+
+/** Store pages read at most for one page of history; past that, its cursor goes on where the reading stopped. */
+const MAX_ROUNDS = 20;
+
+export interface JobReadsOptions {
+  store: JobStore;
+  health: StoreHealth;
+  /** The jobs this process runs, by id: their saved state is read before the store's. */
+  live: ReadonlyMap<string, LiveJob>;
+  typical: TypicalDurations;
+}
+
+/**
+ * What readers see of jobs: the newest saved state of a job this process runs, else the
+ * store's, as wire snapshots; pages of history filtered without shrinking; log lines.
+ */
+export class JobReads {
+  readonly #options: JobReadsOptions;
+
+  constructor(options: JobReadsOptions) {
+    this.#options = options;
+  }
+
+  /** The wire snapshot, with the typical duration of its kind and target while the job is busy. */
+  outward(job: StoredJob): JobSnapshot {
+    const snapshot = publicSnapshot(job);
+    if (isTerminalState(job.state)) return snapshot;
+    const typical = this.#options.typical.peek(job.kind, job.target);
+    return typeof typical === 'number' ? { ...snapshot, typical_duration_ms: typical } : snapshot;
+  }
+
+  /** The snapshot readers see now of a job read earlier. */
+  readable(job: StoredJob): JobSnapshot {
+    return this.outward(this.#options.live.get(job.job_id)?.writes.saved ?? job);
+  }
+
+  async get(jobId: string): Promise<JobSnapshot | null> {
+    const live = this.#options.live.get(jobId);
+    if (live) return this.outward(live.writes.saved);
+    const job = await this.#options.store.get(jobId);
+    return job && this.outward(job);
+  }
+
+  async getMany(jobIds: readonly string[]): Promise<JobSnapshot[]> {
+    const { live, store } = this.#options;
+    const fromStore = await store.getMany(jobIds.filter((id) => !live.has(id)));
+    const byId = new Map(fromStore.map((job) => [job.job_id, job]));
+    return jobIds.flatMap((id) => {
+      const job = live.get(id)?.writes.saved ?? byId.get(id);
+      return job ? [this.outward(job)] : [];
+    });
+  }
+
+  /**
+   * A page of history with only the jobs `keep` allows; reads further pages of the store
+   * until the page is full, so a filter never shrinks a page. A page that ends inside a
+   * store page gets a cursor of its own, at its last job.
+   */
+  async list(query: ListQuery, keep: (job: JobSnapshot) => boolean): Promise<JobListResponse> {
+    const { column } = SORT_COLUMNS[query.sort];
+    const jobs: JobSnapshot[] = [];
+    let cursor = query.cursor;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const page = await this.#options.store.list({ ...query, cursor });
+      for (const [index, job] of page.jobs.entries()) {
+        const snapshot = this.outward(job);
+        if (!keep(snapshot)) continue;
+        jobs.push(snapshot);
+        if (jobs.length === query.limit) {
+          const more = index < page.jobs.length - 1 || page.next_cursor !== null;
+          return { jobs, next_cursor: more ? encodeCursor({ at: job[column], id: job.job_id }) : null };
+        }
+      }
+      if (page.next_cursor === null) return { jobs, next_cursor: null };
+      cursor = page.next_cursor;
+    }
+    return { jobs, next_cursor: cursor ?? null };
+  }
+
+  async logs(jobId: string, after: number, limit: number): Promise<JobLogLine[]> {
+    // Lines on their way are read once written; while the store is down, what it has is served.
+    if (this.#options.health.state === 'open') await this.#options.live.get(jobId)?.writes.idle();
+    return this.#options.store.readLogs(jobId, after, limit);
+  }
+}
