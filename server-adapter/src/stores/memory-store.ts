@@ -1,6 +1,6 @@
 import type { JobLogLine } from '@job-status/protocol';
 import { TERMINAL_STATES, isTerminalState } from '@job-status/protocol';
-import { SORT_COLUMNS, decodeCursor, encodeCursor } from './cursor.js';
+import { SORT_COLUMNS, decodeCursor, pageOf } from './cursor.js';
 import { newEpoch } from './epoch.js';
 import { publicSnapshot, refusal } from './store.js';
 import type {
@@ -84,12 +84,7 @@ class MemoryStore implements JobStore {
         return descending ? at < cursor.at || (at === cursor.at && job.job_id < cursor.id) : after;
       })
       .sort(compare);
-    const jobs = matches.slice(0, query.limit);
-    const last = jobs.at(-1);
-    return {
-      jobs,
-      next_cursor: matches.length > query.limit && last ? encodeCursor({ at: last[column], id: last.job_id }) : null,
-    };
+    return pageOf(matches, query);
   }
 
   async listBusy() {
