@@ -6,8 +6,8 @@ export {
   isTerminalState,
 } from './states.js';
 export type { BusyJobState, TerminalJobState } from './states.js';
-export { LOG_LEVELS } from './snapshot.js';
-export type { JobError, JobLogLine, JobProgress, JobSnapshot, LogLevel } from './snapshot.js';
+export { LOG_LEVELS, queuedSnapshot } from './snapshot.js';
+export type { JobError, JobLogLine, JobProgress, JobSnapshot, LogLevel, QueuedJob } from './snapshot.js';
 export {
   JobEvent,
   LIST_SORTS,

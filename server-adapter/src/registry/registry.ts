@@ -1,5 +1,5 @@
 import type { JobError, JobListResponse, JobLogLine, JobSnapshot, LogLevel, TerminalJobState } from '@job-status/protocol';
-import { LOG_LEVELS, isTerminalState } from '@job-status/protocol';
+import { LOG_LEVELS, isTerminalState, queuedSnapshot } from '@job-status/protocol';
 import type { BusMessage, JobBus } from '../buses/bus.js';
 import { JobStatusError } from '../errors.js';
 import type { JobStatusLogger } from '../options.js';
@@ -311,22 +311,15 @@ export class JobRegistry {
     const target = options.target ?? null;
     const now = this.#creation.next();
     const draft: StoredJob = {
-      job_id: crypto.randomUUID(),
-      kind,
-      target,
-      label: this.#text(labelOf(definition, kind, input, target)),
-      state: 'queued',
-      phase: null,
-      progress: null,
-      message: null,
-      error: null,
-      created_at: now,
-      started_at: null,
-      finished_at: null,
-      updated_at: now,
-      seq: 0,
-      has_logs: false,
-      actor: options.actor ?? null,
+      ...queuedSnapshot({
+        job_id: crypto.randomUUID(),
+        kind,
+        target,
+        label: this.#text(labelOf(definition, kind, input, target)),
+        created_at: now,
+        seq: 0,
+        actor: options.actor ?? null,
+      }),
       input,
       idempotency_key: key,
       owner: this.#options.instanceId,
