@@ -1,5 +1,6 @@
 import type { Context, Env } from 'hono';
 import type { JobSnapshot } from '@job-status/protocol';
+import { DEFAULT_MAX_IDS } from '@job-status/protocol';
 import type { JobBus } from './buses/bus.js';
 import type { BackoffOptions } from './registry/backoff.js';
 import type { TrustedOrigins } from './routes/origin.js';
@@ -43,7 +44,10 @@ export interface JobStatusLimits {
   maxReplayBytes: number;
   /** Largest `POST /` body in bytes; a larger one gets 413. Default 64 KiB. */
   maxBodyBytes: number;
-  /** Ids in one `GET /?ids=` or one stream's `job=` filters. Default 100. */
+  /**
+   * Ids in one `GET /?ids=` or one stream's `job=` filters. Default 100. Answers to `GET /`
+   * advertise it (`Job-Status-Max-Ids`), and the browser client splits its polls to fit.
+   */
   maxIds: number;
   /** Largest `limit` of `GET /` and `GET /:id/logs`. Default 100 and 1000. */
   maxPageSize: number;
@@ -138,7 +142,7 @@ export const DEFAULT_LIMITS: Readonly<JobStatusLimits> = Object.freeze({
   maxBufferedBytes: 1024 * 1024,
   maxReplayBytes: 32 * 1024 * 1024,
   maxBodyBytes: 64 * 1024,
-  maxIds: 100,
+  maxIds: DEFAULT_MAX_IDS,
   maxPageSize: 100,
   maxLogPageSize: 1000,
   maxTextLength: 4096,

@@ -35,6 +35,8 @@ export async function newTenant(flags: TenantFlags = {}) {
   await post(`/control/tenant/${id}`, flags);
   return {
     baseUrl: `${serverUrl}/t/${id}/jobs`,
+    /** The tenant's base URL on the job service whose `limits.maxIds` is 3. */
+    fewIdsBaseUrl: `${serverUrl}/t/${id}/few-ids`,
     set: (next: TenantFlags) => post(`/control/tenant/${id}`, next),
   };
 }
@@ -47,8 +49,13 @@ export const uniqueTarget = () => `target-${crypto.randomUUID().slice(0, 8)}`;
  * resolves once each has settled: a `test.gated` one waits at its gate (phase, progress
  * and log written), a `test.twostep` one waits in step 1, a `test.quick` one is done.
  */
-export async function enqueueOnServer(kind: 'test.gated' | 'test.twostep' | 'test.quick', target: string | null, count = 1): Promise<JobSnapshot[]> {
-  return (await post('/control/enqueue', { kind, target, count })).jobs;
+export async function enqueueOnServer(
+  kind: 'test.gated' | 'test.twostep' | 'test.quick',
+  target: string | null,
+  count = 1,
+  service?: 'few-ids',
+): Promise<JobSnapshot[]> {
+  return (await post('/control/enqueue', { kind, target, count, service })).jobs;
 }
 
 /** Opens the next gate of a job: a `test.gated` job finishes, a `test.twostep` one moves on a step. */
