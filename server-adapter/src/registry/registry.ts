@@ -22,16 +22,25 @@ import { isDataError } from './store-health.js';
 import type { StoreHealth } from './store-health.js';
 import { TypicalDurations } from './typical-durations.js';
 
+/**
+ * What `jobs.enqueue()` may say about a new job besides its kind and input. All optional:
+ * a job without them has no target, no actor, and is never matched with another.
+ *
+ * @example
+ * await jobs.enqueue('sync.push', { full: true }, { target: 'peer-a', actor: user.name, idempotencyKey: requestId, scope: user.id })
+ */
 export interface EnqueueOptions {
-  /** What the job acts on, e.g. a peer name. */
+  /** What the job acts on, e.g. a peer name; tiles follow the newest job of a kind and target. Default null. */
   target?: string | null;
-  /** Who asked for it; recorded as the job's `actor`. */
+  /** Who asked for it; recorded as the job's `actor`. Default null (a system job). */
   actor?: string | null;
   /**
    * With the same key (and the same `scope`, usually the caller's id), a repeated enqueue
-   * returns the first job instead of starting a second one.
+   * returns the first job instead of starting a second one, for as long as that job is
+   * kept. Default null: every enqueue starts a job.
    */
   idempotencyKey?: string | null;
+  /** Whose keys `idempotencyKey` is compared with: one caller's key never matches another's. `POST /` uses the principal's id. Default: one scope for the whole app. */
   scope?: string;
 }
 

@@ -14,11 +14,12 @@ export const SORT_COLUMNS: Record<ListSort, { column: 'created_at' | 'updated_at
   updated_desc: { column: 'updated_at', descending: true },
 };
 
+/** The opaque `next_cursor` text of a position (base64url JSON); {@link decodeCursor} reads it back. */
 export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.at, cursor.id])).toString('base64url');
 }
 
-/** Null when `text` is not a cursor this server made. */
+/** The position a `cursor` names, or null when `text` is not a cursor {@link encodeCursor} made. */
 export function decodeCursor(text: string): Cursor | null {
   try {
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));

@@ -1,17 +1,8 @@
 import type { JobLogLine } from '@job-status/protocol';
 import { TERMINAL_STATES, isTerminalState } from '@job-status/protocol';
-import { SORT_COLUMNS, decodeCursor, pageOf } from './cursor.js';
-import { newEpoch } from './epoch.js';
-import { publicSnapshot, refusal } from './store.js';
-import type {
-  JobStore,
-  ListPage,
-  ListQuery,
-  PruneOptions,
-  StoredEvent,
-  StoredJob,
-  UnnumberedJob,
-} from './store.js';
+// Written only against `@job-status/hono/store` (./store-kit.ts), as a third-party store would be.
+import { SORT_COLUMNS, decodeCursor, newEpoch, pageOf, publicSnapshot, refusal } from './store-kit.js';
+import type { JobStore, ListPage, ListQuery, PruneOptions, StoredEvent, StoredJob, UnnumberedJob } from './store-kit.js';
 
 /**
  * A store that lives in this process's memory: for tests, demos and apps that do not
