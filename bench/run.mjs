@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM_PATH } from '../scripts/chromium.mjs';
 import { runBrowser } from './browser/run.mjs';
 import { runFanout } from './fanout/run.mjs';
 import { runPolling } from './polling/run.mjs';
@@ -68,7 +69,7 @@ const meta = {
   cpus: os.cpus().length,
   cpu_model: os.cpus()[0]?.model ?? 'unknown',
   memory_gib: os.totalmem() / 1024 ** 3,
-  chromium: quiet(() => execFileSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()),
+  chromium: quiet(() => execFileSync(CHROMIUM_PATH, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()),
   open_file_limit: quiet(() => Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim())),
   load_start: os.loadavg(),
 };

@@ -20,6 +20,7 @@ const entries = {
  */
 const elementEntries = {
   index: 'src/index.ts',
+  strings: 'src/strings.ts',
   'elements/all': 'src/elements/all.ts',
   'elements/job-status/job-status': 'src/elements/job-status/job-status.ts',
   'elements/job-trigger/job-trigger': 'src/elements/job-trigger/job-trigger.ts',

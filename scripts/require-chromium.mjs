@@ -3,9 +3,7 @@
 // line that says what to run — instead of a launcher stack trace ten minutes in.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-
-const DEFAULT = '/usr/bin/chromium';
-const chrome = process.env.CHROME_PATH || DEFAULT;
+import { CHROMIUM_PATH as chrome, DEFAULT_CHROMIUM_PATH as DEFAULT } from './chromium.mjs';
 
 const runnable = (path) => {
   try {

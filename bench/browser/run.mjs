@@ -3,14 +3,10 @@
  * control page; a page of many tiles under a steady stream of updates.
  */
 import { chromium } from 'playwright-core';
+import { chromiumLaunchOptions } from '../../scripts/chromium.mjs';
 import { bundle, elementEntries } from '../lib/bundle.mjs';
 import { sleep, startWorker } from '../lib/workers.mjs';
 import { clickToTile } from './click-to-tile.mjs';
-
-const CHROMIUM = {
-  executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-};
 
 export function browserPlan(quick) {
   return quick
@@ -214,7 +210,7 @@ export async function runBrowser({ quick, log }) {
   const plan = browserPlan(quick);
   let browser;
   try {
-    browser = await chromium.launch(CHROMIUM);
+    browser = await chromium.launch(chromiumLaunchOptions());
   } catch (error) {
     const skipped = `Chromium did not start: ${error.message.split('\n')[0]}`;
     return { plan, demo: { skipped }, bench: { skipped } };

@@ -6,14 +6,16 @@ export {
   isTerminalState,
 } from './states.js';
 export type { BusyJobState, TerminalJobState } from './states.js';
-export { LOG_LEVELS } from './snapshot.js';
-export type { JobError, JobLogLine, JobProgress, JobSnapshot, LogLevel } from './snapshot.js';
+export { LOG_LEVELS, queuedSnapshot } from './snapshot.js';
+export type { JobError, JobLogLine, JobProgress, JobSnapshot, LogLevel, QueuedJob } from './snapshot.js';
 export {
   JobEvent,
   LIST_SORTS,
   LAST_EVENT_ID_HEADER,
   LAST_EVENT_ID_PARAM,
   MIN_POLL_INTERVAL_HEADER,
+  MAX_IDS_HEADER,
+  DEFAULT_MAX_IDS,
   HEARTBEAT_HEADER,
   IDEMPOTENCY_KEY_HEADER,
   LOG_PARAM,

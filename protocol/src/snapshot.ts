@@ -79,3 +79,46 @@ export interface JobLogLine {
   level: LogLevel;
   message: string;
 }
+
+/** What a new job is made of; every other field of a queued snapshot is still empty. */
+export interface QueuedJob {
+  job_id: string;
+  kind: string;
+  target: string | null;
+  label: string;
+  /** When it was queued (ISO 8601 UTC); also its `updated_at`. */
+  created_at: string;
+  seq: number;
+  actor: string | null;
+}
+
+/**
+ * The snapshot of a job that was just queued: state `queued`, no phase, progress,
+ * message or error yet, not started, no logs. The server makes one for every new job, and
+ * a client may show one at once, before the server has answered (`<job-trigger>` does, with
+ * an empty `job_id` and `seq: -1`).
+ *
+ * @example
+ * queuedSnapshot({ job_id: id, kind: 'sync.push', target: 'peer-a', label: 'Push to peer-a',
+ *   created_at: new Date().toISOString(), seq: 0, actor: 'ada' })
+ */
+export function queuedSnapshot(job: QueuedJob): JobSnapshot {
+  return {
+    job_id: job.job_id,
+    kind: job.kind,
+    target: job.target,
+    label: job.label,
+    state: 'queued',
+    phase: null,
+    progress: null,
+    message: null,
+    error: null,
+    created_at: job.created_at,
+    started_at: null,
+    finished_at: null,
+    updated_at: job.created_at,
+    seq: job.seq,
+    has_logs: false,
+    actor: job.actor,
+  };
+}

@@ -88,6 +88,14 @@ export const LAST_EVENT_ID_PARAM = 'last_event_id';
  * wants, in seconds. A client never polls faster than this.
  */
 export const MIN_POLL_INTERVAL_HEADER = 'Job-Status-Min-Interval';
+/**
+ * Response header by which the server advertises how many ids one request may name
+ * (`GET /?ids=`, and `job=`/`log=` of one stream): its `limits.maxIds`. A client that reads
+ * it splits its polls into requests of at most that many ids.
+ */
+export const MAX_IDS_HEADER = 'Job-Status-Max-Ids';
+/** How many ids one request may name until the server says otherwise ({@link MAX_IDS_HEADER}): the server's default `limits.maxIds`. */
+export const DEFAULT_MAX_IDS = 100;
 /** Response header on a stream: the heartbeat interval in milliseconds. */
 export const HEARTBEAT_HEADER = 'Job-Status-Heartbeat';
 /** Request header that makes a repeated `POST /` return the first job instead of a new one. */

@@ -7,6 +7,7 @@ import {
   isJobSnapshot,
   isTerminalState,
   parseEventId,
+  queuedSnapshot,
   type JobSnapshot,
 } from '@job-status/protocol';
 
@@ -103,5 +104,31 @@ describe('isErrorBody', () => {
     expect(isErrorBody({ error: { code: 'invalid_input', message: 'kind is required' } })).toBe(true);
     expect(isErrorBody({ error: 'nope' })).toBe(false);
     expect(isErrorBody({ message: 'x' })).toBe(false);
+  });
+});
+
+describe('queuedSnapshot', () => {
+  it('makes a valid snapshot of a job that has not started and reported nothing', () => {
+    const job = queuedSnapshot({
+      job_id: snapshot.job_id,
+      kind: 'sync.push',
+      target: 'peer-a',
+      label: 'Push to peer-a',
+      created_at: '2026-11-25T10:00:00.000Z',
+      seq: 3,
+      actor: 'admin',
+    });
+    expect(isJobSnapshot(job)).toBe(true);
+    expect(job).toEqual({
+      ...snapshot,
+      state: 'queued',
+      phase: null,
+      progress: null,
+      message: null,
+      started_at: null,
+      updated_at: '2026-11-25T10:00:00.000Z',
+      seq: 3,
+      has_logs: false,
+    });
   });
 });

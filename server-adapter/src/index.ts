@@ -3,8 +3,8 @@ import type { JobListResponse, JobLogLine, JobSnapshot } from '@job-status/proto
 import { memoryBus } from './buses/memory-bus.js';
 import { ReadinessCheck } from './health.js';
 import type { JobStatusHealth } from './health.js';
-import { DEFAULT_LIMITS, jsonLineLogger } from './options.js';
-import type { JobStatusOptions, Principal } from './options.js';
+import { DEFAULT_LIMITS, checkOptions, jsonLineLogger } from './options.js';
+import type { JobStatusLimits, JobStatusOptions, Principal } from './options.js';
 import type { JobDefinition } from './registry/definition.js';
 import { exponentialBackoff } from './registry/backoff.js';
 import { systemClock } from './registry/clock.js';
@@ -35,6 +35,11 @@ export interface JobStatus<P extends Principal = Principal> {
   get(jobId: string): Promise<JobSnapshot | null>;
   /** A page of history, newest first unless `sort` says otherwise. */
   list(query?: Partial<ListQuery>): Promise<JobListResponse>;
+  /**
+   * A job's log lines with `seq` greater than `after` (default 0: from the first), oldest
+   * first, at most `limit` of them (default `limits.maxLogPageSize`, 1 000). Empty for an
+   * unknown job. To read on, pass the last line's `seq` as `after`.
+   */
   logs(jobId: string, after?: number, limit?: number): Promise<JobLogLine[]>;
   /** Cancels a busy job; throws a 404 or 409 `JobStatusError` otherwise. */
   cancel(jobId: string, by?: string | null): Promise<JobSnapshot>;
@@ -80,46 +85,31 @@ export interface JobStatus<P extends Principal = Principal> {
 export function createJobStatus<P extends Principal = Principal, E extends Env = any>(
   options: JobStatusOptions<P, E>,
 ): JobStatus<P> {
-  if (!options || typeof options.authorize !== 'function') {
-    throw new TypeError('job-status: `authorize` is required; no route answers without it (return a principal, null for 401 or false for 403)');
-  }
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  for (const [key, value] of Object.entries(limits)) {
-    if (!Number.isInteger(value) || value < 1) throw new TypeError(`job-status: limits.${key} must be a whole number from 1`);
-  }
-  const positive = (value: number | undefined, fallback: number, field: string) => {
-    if (value === undefined) return fallback;
-    if (!Number.isFinite(value) || value <= 0) throw new TypeError(`job-status: ${field} must be a positive number`);
-    return value;
-  };
-  const heartbeatMs = positive(options.heartbeatMs, 15_000, 'heartbeatMs');
+  checkOptions(options);
+  const limits: JobStatusLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const minPollIntervalS = options.minPollIntervalS ?? 2;
   const logger = options.logger ?? jsonLineLogger;
   const instanceId = options.instanceId ?? crypto.randomUUID();
-  if (typeof instanceId !== 'string' || !instanceId || instanceId.length > 200) {
-    throw new TypeError('job-status: instanceId must be text of 1 to 200 characters, unique among the processes that share a store');
-  }
   const clock = options.clock ?? systemClock;
-  if (!['now', 'setTimeout', 'clearTimeout'].every((name) => typeof (clock as unknown as Record<string, unknown>)?.[name] === 'function')) {
-    throw new TypeError('job-status: clock needs now(), setTimeout(callback, ms) and clearTimeout(handle)');
-  }
   const telemetry = options.telemetry ?? silentTelemetry;
   const store = options.telemetry ? measuredStore(options.store ?? memoryStore(), telemetry) : (options.store ?? memoryStore());
   const bus = options.bus ?? memoryBus();
-  const retryMs = positive(options.storeRetry?.initialMs, 500, 'storeRetry.initialMs');
-  const backoff = exponentialBackoff({ initialMs: retryMs, maxMs: positive(options.storeRetry?.maxMs, 30_000, 'storeRetry.maxMs') });
+  const retryMs = options.storeRetry?.initialMs ?? 500;
+  const backoff = exponentialBackoff({ initialMs: retryMs, maxMs: options.storeRetry?.maxMs ?? 30_000 });
   // A refused enqueue is told to come back after a few retries' worth of time (1 to 30 s).
   const health = new StoreHealth({ logger, backoff, retryAfterS: Math.min(Math.max((retryMs * 8) / 1000, 1), 30) });
   const registry = new JobRegistry({
     store,
     bus,
     logger,
-    retentionMs: positive(options.retentionMs, 24 * 60 * 60_000, 'retentionMs'),
-    maxEvents: positive(options.maxEvents, 10_000, 'maxEvents'),
+    retentionMs: options.retentionMs ?? 24 * 60 * 60_000,
+    maxEvents: options.maxEvents ?? 10_000,
     maxTextLength: limits.maxTextLength,
-    closeTimeoutMs: positive(options.closeTimeoutMs, 10_000, 'closeTimeoutMs'),
+    closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
     onSettled: options.onSettled,
     instanceId,
-    ownerHeartbeatMs: positive(options.ownerHeartbeatMs, 5000, 'ownerHeartbeatMs'),
+    ownerHeartbeatMs: options.ownerHeartbeatMs ?? 5000,
     health,
     backoff,
     inputBounds: { maxDepth: limits.maxInputDepth, maxBytes: limits.maxInputBytes },
@@ -172,7 +162,7 @@ export function createJobStatus<P extends Principal = Principal, E extends Env =
         canSee: options.canSee,
         limits,
         heartbeatMs,
-        minPollIntervalS: positive(options.minPollIntervalS, 2, 'minPollIntervalS'),
+        minPollIntervalS,
         logger,
         trustedOrigins: options.trustedOrigins,
       }),
@@ -218,8 +208,7 @@ export { JobStatusError, JobFailure, JobAbortedError } from './errors.js';
 export type { JobAbortReason } from './errors.js';
 export type { JobStatusClock } from './registry/clock.js';
 export { DEFAULT_LIMITS } from './options.js';
-export { encodeFrame, encodeComment } from './sse/frame.js';
-export { publicSnapshot } from './stores/store.js';
+export { encodeFrame } from './sse/frame.js';
 export { silentTelemetry } from './telemetry/telemetry.js';
 export type { SseFrame } from './sse/frame.js';
 export type { JobStatusHealth } from './health.js';

@@ -1,5 +1,6 @@
 import type { Context, Env } from 'hono';
 import type { JobSnapshot } from '@job-status/protocol';
+import { DEFAULT_MAX_IDS } from '@job-status/protocol';
 import type { JobBus } from './buses/bus.js';
 import type { BackoffOptions } from './registry/backoff.js';
 import type { JobStatusClock } from './registry/clock.js';
@@ -31,6 +32,13 @@ export interface JobStatusLogger {
   error(record: object, message?: string): void;
 }
 
+/**
+ * The bounds that keep one job service safe from a flood, a slow reader or a hostile
+ * input: each caps what one request, one stream, one caller or the whole queue may take,
+ * and what passes it gets a 4xx or 503 answer (never a 500), or is cut off and resumes.
+ * Give any subset as `limits` in {@link JobStatusOptions}; the rest keep
+ * {@link DEFAULT_LIMITS}. Every limit is a whole number from 1.
+ */
 export interface JobStatusLimits {
   /** Open streams one principal may hold; the next gets 429. Default 8. */
   maxStreamsPerCaller: number;
@@ -44,7 +52,10 @@ export interface JobStatusLimits {
   maxReplayBytes: number;
   /** Largest `POST /` body in bytes; a larger one gets 413. Default 64 KiB. */
   maxBodyBytes: number;
-  /** Ids in one `GET /?ids=` or one stream's `job=` filters. Default 100. */
+  /**
+   * Ids in one `GET /?ids=` or one stream's `job=` filters. Default 100. Answers to `GET /`
+   * advertise it (`Job-Status-Max-Ids`), and the browser client splits its polls to fit.
+   */
   maxIds: number;
   /** Largest `limit` of `GET /` and `GET /:id/logs`. Default 100 and 1000. */
   maxPageSize: number;
@@ -67,7 +78,25 @@ export interface JobStatusLimits {
   maxPendingLogLines: number;
 }
 
-/** `E` is the Hono `Env` of the app that mounts the routes; `authorize` sees its variables. */
+/**
+ * How a job service is built: who may use it (`authorize`, `canSee`, `trustedOrigins`),
+ * where jobs live (`store`, `bus`), how long they are kept, and its limits. Only
+ * `authorize` is required; every other option has the default it documents. Every option
+ * given is checked when `createJobStatus` runs, which throws a `TypeError` (message
+ * prefixed `job-status:`) naming a bad one.
+ *
+ * `P` is the principal `authorize` returns; `E` is the Hono `Env` of the app that mounts
+ * the routes, so `authorize` sees its variables with their types.
+ *
+ * @example
+ * createJobStatus({
+ *   store: sqliteStore({ path: './data/jobs.db' }),
+ *   authorize: (c) => c.get('user') ?? null,
+ *   canSee: (user, job) => user.admin || job.actor === user.name,
+ *   retentionMs: 7 * 24 * 60 * 60_000,
+ *   limits: { maxStreamsPerCaller: 4 },
+ * })
+ */
 export interface JobStatusOptions<P extends Principal = Principal, E extends Env = any> {
   /** Required: no route answers without it. */
   authorize: AuthorizeHook<P, E>;
@@ -88,7 +117,7 @@ export interface JobStatusOptions<P extends Principal = Principal, E extends Env
   maxEvents?: number;
   /** Heartbeat interval of streams in milliseconds. Default 15 000. */
   heartbeatMs?: number;
-  /** Shortest polling interval clients should use, in seconds (advertised on GET answers). Default 2. */
+  /** Shortest polling interval clients should use, in seconds (advertised on GET answers as `Job-Status-Min-Interval`). Default 2. */
   minPollIntervalS?: number;
   /** How long `close()` waits for running handlers, in milliseconds. Default 10 000. */
   closeTimeoutMs?: number;
@@ -105,6 +134,7 @@ export interface JobStatusOptions<P extends Principal = Principal, E extends Env
    * const jobs = createJobStatus({ authorize, clock: testClock })
    */
   clock?: JobStatusClock;
+  /** The limits to change; the others keep {@link DEFAULT_LIMITS}. An unknown name throws. */
   limits?: Partial<JobStatusLimits>;
   /** Where completion records and internal errors go. Default: one JSON line on stdout/stderr. */
   logger?: JobStatusLogger;
@@ -147,12 +177,19 @@ export interface JobStatusOptions<P extends Principal = Principal, E extends Env
   telemetry?: JobStatusTelemetry;
 }
 
+/**
+ * The limits a job service has unless its `limits` option changes them (frozen; each is
+ * documented on {@link JobStatusLimits}). Read it to derive a limit from its default.
+ *
+ * @example
+ * createJobStatus({ authorize, limits: { maxBodyBytes: 4 * DEFAULT_LIMITS.maxBodyBytes } })
+ */
 export const DEFAULT_LIMITS: Readonly<JobStatusLimits> = Object.freeze({
   maxStreamsPerCaller: 8,
   maxBufferedBytes: 1024 * 1024,
   maxReplayBytes: 32 * 1024 * 1024,
   maxBodyBytes: 64 * 1024,
-  maxIds: 100,
+  maxIds: DEFAULT_MAX_IDS,
   maxPageSize: 100,
   maxLogPageSize: 1000,
   maxTextLength: 4096,
@@ -170,3 +207,73 @@ export const jsonLineLogger: JobStatusLogger = {
   info: (record, message) => console.log(JSON.stringify({ level: 'info', time: new Date().toISOString(), msg: message, ...record })),
   error: (record, message) => console.error(JSON.stringify({ level: 'error', time: new Date().toISOString(), msg: message, ...record })),
 };
+
+const STORE_METHODS = [
+  'open', 'save', 'get', 'getMany', 'findByIdempotencyKey', 'list', 'listBusy', 'appendLog', 'readLogs',
+  'head', 'readEvents', 'prune', 'beat', 'release', 'liveOwners', 'claim', 'close',
+] as const satisfies ReadonlyArray<keyof JobStore>;
+const BUS_METHODS = ['publish', 'subscribe', 'close'] as const satisfies ReadonlyArray<keyof JobBus>;
+const CLOCK_METHODS = ['now', 'setTimeout', 'clearTimeout'] as const satisfies ReadonlyArray<keyof JobStatusClock>;
+const TELEMETRY_METHODS = ['observe', 'jobEnqueued', 'jobStarted', 'jobChanged', 'jobSettled', 'runJob'] as const satisfies ReadonlyArray<
+  keyof JobStatusTelemetry
+>;
+const POSITIVE_NUMBERS = ['retentionMs', 'maxEvents', 'heartbeatMs', 'minPollIntervalS', 'closeTimeoutMs', 'ownerHeartbeatMs'] as const;
+
+/**
+ * Checks every option `createJobStatus` was given, so that a bad one fails at construction
+ * with a TypeError naming it, rather than later (or never) in a route or a timer. Options
+ * left out are fine: their defaults apply.
+ */
+export function checkOptions(options: JobStatusOptions<any, any>): void {
+  const fail = (message: string) => {
+    throw new TypeError(`job-status: ${message}`);
+  };
+  if (!options || typeof options !== 'object' || typeof options.authorize !== 'function') {
+    fail('`authorize` is required; no route answers without it (return a principal, null for 401 or false for 403)');
+  }
+  const object = (value: unknown) => typeof value === 'object' && value !== null;
+  const positive = (value: unknown, name: string) => {
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) fail(`${name} must be a positive number`);
+  };
+  const methods = (value: unknown, name: string, kind: string, names: readonly string[]) => {
+    if (value === undefined) return;
+    if (!object(value)) fail(`${name} must be a ${kind}`);
+    const missing = names.find((method) => typeof (value as Record<string, unknown>)[method] !== 'function');
+    if (missing) fail(`${name} must be a ${kind}: it has no \`${missing}\` method`);
+  };
+  for (const name of POSITIVE_NUMBERS) positive(options[name], name);
+  if (options.storeRetry !== undefined) {
+    if (!object(options.storeRetry)) fail('storeRetry must be an object: {initialMs, maxMs}');
+    positive(options.storeRetry.initialMs, 'storeRetry.initialMs');
+    positive(options.storeRetry.maxMs, 'storeRetry.maxMs');
+  }
+  if (options.limits !== undefined) {
+    if (!object(options.limits)) fail('limits must be an object of the limits to change');
+    for (const [key, value] of Object.entries(options.limits)) {
+      if (!(key in DEFAULT_LIMITS)) fail(`limits has no \`${key}\`; the limits are ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
+      if (!Number.isInteger(value) || (value as number) < 1) fail(`limits.${key} must be a whole number from 1`);
+    }
+  }
+  for (const name of ['canSee', 'onSettled'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') fail(`${name} must be a function`);
+  }
+  const origins = options.trustedOrigins;
+  if (origins !== undefined && typeof origins !== 'function' && !(Array.isArray(origins) && origins.every((origin) => typeof origin === 'string'))) {
+    fail('trustedOrigins must be a list of origins or a function (origin, c) => boolean');
+  }
+  methods(options.store, 'store', 'JobStore', STORE_METHODS);
+  methods(options.bus, 'bus', 'JobBus', BUS_METHODS);
+  methods(options.telemetry, 'telemetry', 'JobStatusTelemetry', TELEMETRY_METHODS);
+  methods(options.clock, 'clock', 'JobStatusClock ({now, setTimeout, clearTimeout})', CLOCK_METHODS);
+  const logger = options.logger;
+  if (logger !== undefined && (!object(logger) || typeof logger.info !== 'function' || typeof logger.error !== 'function')) {
+    fail('logger must have `info` and `error` methods (pino, or {info, error})');
+  }
+  for (const name of ['health', 'openapi'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'boolean') fail(`${name} must be true or false`);
+  }
+  const id = options.instanceId;
+  if (id !== undefined && (typeof id !== 'string' || !id || id.length > 200)) {
+    fail('instanceId must be text of 1 to 200 characters, unique among the processes that share a store');
+  }
+}

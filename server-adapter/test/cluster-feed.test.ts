@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JobSnapshot } from '@job-status/protocol';
-import { memoryStore, publicSnapshot } from '@job-status/hono';
+import { memoryStore } from '@job-status/hono';
+import { publicSnapshot } from '@job-status/hono/store';
 import type { JobStore } from '@job-status/hono';
 import { EventFeed } from '../src/sse/event-feed.js';
 import { jobFixture } from './store-suite.js';

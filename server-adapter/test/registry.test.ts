@@ -310,5 +310,31 @@ describe('JobRegistry', () => {
       expect(() => jobs.define('ok', { run: () => undefined })).toThrow(/already defined/);
       expect(() => jobs.define('c', { concurrency: 0, run: () => undefined })).toThrow(/concurrency/);
     });
+
+    it.each([
+      ['minPollIntervalS', { minPollIntervalS: -5 }, /^job-status: minPollIntervalS must be a positive number/],
+      ['heartbeatMs', { heartbeatMs: Number.NaN }, /^job-status: heartbeatMs must be a positive number/],
+      ['retentionMs', { retentionMs: '1h' }, /^job-status: retentionMs must be a positive number/],
+      ['storeRetry.maxMs', { storeRetry: { maxMs: 0 } }, /^job-status: storeRetry.maxMs must be a positive number/],
+      ['storeRetry', { storeRetry: 500 }, /^job-status: storeRetry must be an object/],
+      ['limits.maxIds', { limits: { maxIds: 2.5 } }, /^job-status: limits.maxIds must be a whole number from 1/],
+      ['limit name', { limits: { maxIDs: 5 } }, /^job-status: limits has no `maxIDs`/],
+      ['limits', { limits: 5 }, /^job-status: limits must be an object/],
+      ['canSee', { canSee: true }, /^job-status: canSee must be a function/],
+      ['onSettled', { onSettled: 'log' }, /^job-status: onSettled must be a function/],
+      ['trustedOrigins', { trustedOrigins: 'https://a.example' }, /^job-status: trustedOrigins must be a list of origins or a function/],
+      ['store', { store: {} }, /^job-status: store must be a JobStore: it has no `open` method/],
+      ['bus', { bus: { publish() {} } }, /^job-status: bus must be a JobBus: it has no `subscribe` method/],
+      ['logger', { logger: console.log }, /^job-status: logger must have `info` and `error` methods/],
+      ['telemetry', { telemetry: {} }, /^job-status: telemetry must be a JobStatusTelemetry: it has no `observe` method/],
+      ['health', { health: 'yes' }, /^job-status: health must be true or false/],
+      ['openapi', { openapi: 1 }, /^job-status: openapi must be true or false/],
+      ['instanceId', { instanceId: '' }, /^job-status: instanceId must be text of 1 to 200 characters/],
+      ['clock', { clock: { now: () => 0 } }, /^job-status: clock must be a JobStatusClock .*: it has no `setTimeout` method/],
+    ])('throws a TypeError at construction for a bad %s', (_name, bad, message) => {
+      const build = () => createJobStatus({ authorize: () => ({ id: 'a' }), ...(bad as object) });
+      expect(build).toThrow(TypeError);
+      expect(build).toThrow(message);
+    });
   });
 });

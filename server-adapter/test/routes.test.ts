@@ -217,6 +217,18 @@ describe('routes', () => {
       expect((await request(`/?ids=${a},${b}`, { headers: { 'if-none-match': etag } })).status).toBe(200);
     });
 
+    it('advertises how many ids one request may name, on its answers and on the refusal of too many', async () => {
+      setup({ limits: { maxIds: 3 } });
+      const ids = Array.from({ length: 4 }, () => crypto.randomUUID());
+      const fine = await request(`/?ids=${ids.slice(0, 3).join(',')}`);
+      expect(fine.status).toBe(200);
+      expect(fine.headers.get('job-status-max-ids')).toBe('3');
+      expect((await request('/?limit=1')).headers.get('job-status-max-ids')).toBe('3');
+      const refused = await request(`/?ids=${ids.join(',')}`);
+      expect(refused.headers.get('job-status-max-ids')).toBe('3');
+      await expectError(refused, 400, 'too_many_ids', /^ids: at most 3 /);
+    });
+
     it.each([
       ['?state=done', 'invalid_state', /^state: /],
       ['?limit=0', 'invalid_limit', /^limit: /],

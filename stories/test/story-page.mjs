@@ -2,21 +2,12 @@
 // the static build until it has rendered, played and settled.
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-
-const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
+import { CHROMIUM_PATH, chromiumLaunchOptions } from '../../scripts/chromium.mjs';
 
 /** Headless Chromium, as CI runs it. */
 export function launchChromium() {
-  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}; set CHROME_PATH.`);
-  return chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  if (!existsSync(CHROMIUM_PATH)) throw new Error(`No Chromium at ${CHROMIUM_PATH}; set CHROME_PATH.`);
+  return chromium.launch({ ...chromiumLaunchOptions(), headless: true });
 }
 
 /** The stories of a static build, from its `index.json`, in sidebar order. */

@@ -48,6 +48,12 @@ export function createJobStatusClient(options: JobStatusClientOptions): JobStatu
   let offline = false;
   let debounce: unknown;
   let stopPage: (() => void) | undefined;
+  /**
+   * A stream that names no job (more busy jobs than the server takes in one request) sends
+   * no snapshots when it opens: one poll of every watched job then catches up on what
+   * changed before it did.
+   */
+  let catchUp = false;
 
   const subjects = createSubjects(soon);
   const request = createRequest(base, options.fetch ?? ((input, init) => fetch(input, init)), (r) => poller.inspect(r));
@@ -56,8 +62,8 @@ export function createJobStatusClient(options: JobStatusClientOptions): JobStatu
       if (stopped()) return;
       const [ids, scopes] = subjects.unloaded();
       const urgent = ids.length + scopes.length > 0;
-      // Only the source polls for the group, and only while no stream is live.
-      if (!source() || stream?.live) return { ids, scopes, urgent };
+      // Only the source polls for the group, and only while no stream is live (or once to catch up).
+      if (!source() || (stream?.live && !catchUp)) return { ids, scopes, urgent };
       const all = union();
       return { ids: all.ids, scopes: all.scopes, urgent };
     },
@@ -67,6 +73,7 @@ export function createJobStatusClient(options: JobStatusClientOptions): JobStatu
       if (scope) subjects.loaded(scope);
     },
     done(error) {
+      if (!error) catchUp = false;
       if (!error && source()) connection.lastUpdateAt = clock.now();
       if (error?.status === 401 || error?.status === 403) fail(error);
       sync();
@@ -80,6 +87,7 @@ export function createJobStatusClient(options: JobStatusClientOptions): JobStatu
         if (!first) return;
         // Live: the stream's success also ends any polling backoff.
         poller.reset();
+        if (union().ids.length > poller.maxIds) catchUp = poller.wake = true;
         sync();
       },
       snapshot: (s) => emit({ snapshots: [s] }),
@@ -179,7 +187,7 @@ export function createJobStatusClient(options: JobStatusClientOptions): JobStatu
     // While the election runs (a few ms), a tab loads what it watches but opens no stream:
     // most tabs turn out followers, and the server should see one stream per browser.
     if (halt || !source()) stream?.stop();
-    else if (!group || group.leading !== undefined) stream?.want(streamQuery(all), all.logs);
+    else if (!group || group.leading !== undefined) stream?.want(streamQuery(all, poller.maxIds), all.logs);
     if (halt) poller.stop();
     else poller.plan();
 

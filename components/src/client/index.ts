@@ -1,5 +1,6 @@
 export { createJobStatusClient } from './create-client.js';
 export { JobStatusError } from './job-status-error.js';
+export type { JobStatusErrorType } from './job-status-error.js';
 export type {
   ConnectionState,
   CreateJobStatusClient,
@@ -12,7 +13,6 @@ export type {
   JobStatusClientOptions,
   JobStatusClock,
   JobStatusConnection,
-  JobStatusErrorType,
   JobUpdate,
   LogsOptions,
   RequestOptions,

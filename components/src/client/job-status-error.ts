@@ -1,4 +1,5 @@
-import type { JobStatusErrorType } from './types.js';
+/** What went wrong, by kind: no answer, an error status, an unreadable body, or aborted. */
+export type JobStatusErrorType = 'network' | 'http' | 'parse' | 'aborted';
 
 /**
  * Every failure the client reports. `type` says what kind of failure it is; for an

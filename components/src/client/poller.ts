@@ -1,9 +1,8 @@
-import { isJobSnapshot, MIN_POLL_INTERVAL_HEADER } from '@job-status/protocol';
+import { DEFAULT_MAX_IDS, isJobSnapshot, MAX_IDS_HEADER, MIN_POLL_INTERVAL_HEADER } from '@job-status/protocol';
 import type { JobListResponse, JobSnapshot } from '@job-status/protocol';
 import { backoff, retryAfter } from './delays.js';
 import { JobStatusError } from './job-status-error.js';
 import type { Request } from './request.js';
-import { MAX_IDS } from './stream-query.js';
 import type { JobScope, JobStatusClock } from './types.js';
 
 /** What the next poll asks for; `urgent`: something was never loaded, ask at once. */
@@ -31,7 +30,10 @@ const enc = encodeURIComponent;
  * The fallback when no stream is live: polls `GET /?ids=` for busy jobs and
  * `GET /?kind=&target=&limit=1` for scopes, sequentially (the next poll is planned when
  * the last answer is in), every `interval`, or the server's minimum, or the backoff
- * after three failures (10 s doubling to 2 min, or `Retry-After`).
+ * after three failures (10 s doubling to 2 min, or `Retry-After`). Each `?ids=` request
+ * names at most as many ids as the server advertises (`Job-Status-Max-Ids`, 100 until it
+ * has); a poll refused for naming more than an advertised lower limit is tried again at
+ * once, and does not count as a failure.
  */
 export function createPoller(clock: JobStatusClock, interval: number, request: Request, on: PollerHooks) {
   let timer: unknown;
@@ -62,8 +64,9 @@ export function createPoller(clock: JobStatusClock, interval: number, request: R
     });
     // If-None-Match only when every job asked for is known: a 304 then means "unchanged".
     const tags = new Map<string, string>();
-    for (let i = 0; i < t.ids.length; i += MAX_IDS) {
-      const chunk = t.ids.slice(i, i + MAX_IDS);
+    const size = poller.maxIds;
+    for (let i = 0; i < t.ids.length; i += size) {
+      const chunk = t.ids.slice(i, i + size);
       const path = `?ids=${chunk.map(enc).join(',')}`;
       const tag = etags.get(path);
       if (tag && chunk.every(on.known)) tags.set(path, tag);
@@ -82,13 +85,16 @@ export function createPoller(clock: JobStatusClock, interval: number, request: R
     const error =
       failed && (failed.reason instanceof JobStatusError ? failed.reason : new JobStatusError('parse', String(failed.reason)));
     busy = false;
-    if (!error) poller.reset();
+    // Refused for naming more ids than the limit the refusal advertised: try again at once, cut to it.
+    const refit = !!error && error.code === 'too_many_ids' && poller.maxIds < size;
+    if (refit) poller.wake = true;
+    else if (!error) poller.reset();
     else if (error.type !== 'aborted' && error.status !== 401 && error.status !== 403) {
       poller.error = error;
       wait = Math.max(backoff(++poller.failures), lastRetryAfter);
     }
     lastRetryAfter = 0;
-    on.done(error);
+    on.done(refit ? undefined : error);
   }
 
   const poller = {
@@ -96,11 +102,15 @@ export function createPoller(clock: JobStatusClock, interval: number, request: R
     error: null as JobStatusError | null,
     /** Poll at once, even if nothing is new (the page came back). */
     wake: false,
+    /** Ids per `?ids=` request (and per stream): what the server advertised. */
+    maxIds: DEFAULT_MAX_IDS,
 
-    /** Sees every response first: reads `Job-Status-Min-Interval` and `Retry-After`. */
+    /** Sees every response first: reads `Job-Status-Min-Interval`, `Job-Status-Max-Ids` and `Retry-After`. */
     inspect(r: Response) {
       const min = Number(r.headers.get(MIN_POLL_INTERVAL_HEADER));
       if (min > 0) minInterval = min * 1e3;
+      const maxIds = Number(r.headers.get(MAX_IDS_HEADER));
+      if (Number.isSafeInteger(maxIds) && maxIds > 0) poller.maxIds = maxIds;
       if (r.status === 429 || r.status === 503) lastRetryAfter = retryAfter(r.headers.get('retry-after'), clock.now());
     },
 

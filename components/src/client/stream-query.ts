@@ -1,9 +1,6 @@
 import { JOB_STATES } from '@job-status/protocol';
 import type { Wants } from './subjects.js';
 
-/** Ids per `?ids=` request and per stream: the server's default `limits.maxIds`. */
-export const MAX_IDS = 100;
-
 const enc = encodeURIComponent;
 
 /**
@@ -12,17 +9,17 @@ const enc = encodeURIComponent;
  * every scope and filter. The server carries a job when it is named, or when it matches
  * every dimension given, so several scopes give a superset; each tab keeps only what it
  * watches. A dimension one scope or filter leaves open is left out (a larger superset);
- * past {@link MAX_IDS} ids the `job=` filters are dropped for the same reason. When the
+ * past `maxIds` ids (what the server takes in one request) the `job=` filters are dropped for the same reason. When the
  * superset is "every job" but jobs are named too, every state is named, so the stream
  * still carries every job. `log=` parts carry no line seq: the stream adds it.
  */
-export function streamQuery({ ids, scopes, filters, logs }: Wants): string {
+export function streamQuery({ ids, scopes, filters, logs }: Wants, maxIds: number): string {
   const wide = [...scopes, ...filters] as Array<Record<string, string | null | undefined>>;
-  const named = [...(ids.length > MAX_IDS ? [] : ids.map((id) => `job=${enc(id)}`)), ...Object.keys(logs).map((id) => `log=${enc(id)}`)];
+  const named = [...(ids.length > maxIds ? [] : ids.map((id) => `job=${enc(id)}`)), ...Object.keys(logs).map((id) => `log=${enc(id)}`)];
   const dim = (name: string) =>
     wide.some((s) => s[name] == null) ? [] : [...new Set(wide.map((s) => `${name}=${enc(s[name]!)}`))];
   let dims = [...dim('kind'), ...dim('target'), ...dim('state')];
-  if (!dims.length && named.length && (wide.length || ids.length > MAX_IDS)) dims = JOB_STATES.map((s) => `state=${s}`);
+  if (!dims.length && named.length && (wide.length || ids.length > maxIds)) dims = JOB_STATES.map((s) => `state=${s}`);
   return [...named, ...dims].join('&');
 }
 

@@ -230,6 +230,3 @@ export interface JobStatusClient {
 
 /** The signature of `createJobStatusClient`. */
 export type CreateJobStatusClient = (options: JobStatusClientOptions) => JobStatusClient;
-
-/** What went wrong, by kind: no answer, an error status, an unreadable body, or aborted. */
-export type JobStatusErrorType = 'network' | 'http' | 'parse' | 'aborted';

@@ -228,4 +228,23 @@ describe('JobStatusClient', () => {
       await release(job!.job_id);
     });
   });
+
+  describe('when the app lowered the server\'s limits.maxIds', () => {
+    it('polls in requests of at most the advertised number of ids, and follows every job to its end', async () => {
+      const tenant = await newTenant();
+      const requests = recordingFetch();
+      client = createJobStatusClient({ baseUrl: tenant.fewIdsBaseUrl, fetch: requests.fetch, shareAcrossTabs: false });
+      const jobs = await enqueueOnServer('test.gated', uniqueTarget(), 5, 'few-ids');
+      const states = new Map<string, string>();
+      for (const job of jobs) client.watch(job.job_id, (u) => u.type === 'snapshot' && states.set(u.snapshot.job_id, u.snapshot.state));
+      await waitFor(() => states.size === 5, 'every job loaded');
+
+      for (const job of jobs) await release(job.job_id);
+      await waitFor(() => [...states.values()].every((state) => state === 'success'), 'every job finished');
+      // The first poll may name more ids than the server takes: its refusal advertises the limit.
+      const later = requests.polls().slice(1);
+      for (const poll of later) expect(poll.url.searchParams.get('ids')!.split(',').length).to.be.at.most(3);
+      expect(later.every((poll) => poll.status === 200 || poll.status === 304)).to.equal(true);
+    });
+  });
 });

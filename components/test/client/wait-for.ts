@@ -10,6 +10,15 @@ export async function waitFor(check: () => boolean, what: string, timeoutMs = 80
   }
 }
 
+/** Waits until `check()` resolves true (for server-side conditions), looking every 20 ms. */
+export async function waitForAsync(check: () => Promise<boolean>, what: string, timeoutMs = 8000): Promise<void> {
+  const start = performance.now();
+  while (!(await check())) {
+    if (performance.now() - start > timeoutMs) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** Resolves after `count` animation frames: by then every batch scheduled before has run. */
 export async function frames(count = 2) {
   for (let i = 0; i < count; i++) await new Promise((resolve) => requestAnimationFrame(resolve));

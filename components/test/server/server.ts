@@ -13,7 +13,8 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { createJobStatus, JobFailure } from '@job-status/hono';
-import { MIN_POLL_INTERVAL_HEADER } from '@job-status/protocol';
+import type { JobDefinition } from '@job-status/hono';
+import { MAX_IDS_HEADER, MIN_POLL_INTERVAL_HEADER } from '@job-status/protocol';
 import type { JobSnapshot } from '@job-status/protocol';
 
 interface TenantFlags {
@@ -53,20 +54,24 @@ const waitGate = (ctx: { jobId: string; signal: AbortSignal }, n: number) =>
 const tenantOf = (path: string) => /^\/t\/([^/]+)\//.exec(path)?.[1] ?? '';
 const flagsOf = (path: string) => flags.get(tenantOf(path)) ?? {};
 
-const jobs = createJobStatus({
-  authorize: (c) => {
-    const auth = flagsOf(c.req.path).auth;
-    return auth === '401' ? null : auth === '403' ? false : { id: 'admin', name: flagsOf(c.req.path).name ?? 'Admin' };
-  },
-  canSee: (_principal, job) => !hiddenJobs.has(job.job_id),
-  limits: { maxStreamsPerCaller: 10_000 },
-  // The browser tests run on the test runner's own origin, another port than this server.
-  trustedOrigins: () => true,
-  logger: { info: () => {}, error: (record, message) => console.error(message, record) },
-});
+const testJobStatus = (limits: { maxIds?: number } = {}) =>
+  createJobStatus({
+    authorize: (c) => {
+      const auth = flagsOf(c.req.path).auth;
+      return auth === '401' ? null : auth === '403' ? false : { id: 'admin', name: flagsOf(c.req.path).name ?? 'Admin' };
+    },
+    canSee: (_principal, job) => !hiddenJobs.has(job.job_id),
+    limits: { maxStreamsPerCaller: 10_000, ...limits },
+    // The browser tests run on the test runner's own origin, another port than this server.
+    trustedOrigins: () => true,
+    logger: { info: () => {}, error: (record, message) => console.error(message, record) },
+  });
+const jobs = testJobStatus();
+/** A second job service, mounted at `/t/<tenant>/few-ids`, whose app lowered `limits.maxIds` to 3. */
+const fewIds = testJobStatus({ maxIds: 3 });
 
 /** Runs until `POST /control/release/:id`, reporting a phase and progress first. */
-jobs.define('test.gated', {
+const gated: JobDefinition<unknown> = {
   label: 'Gated',
   run: async (ctx) => {
     ctx.phase('Waiting for release');
@@ -76,7 +81,9 @@ jobs.define('test.gated', {
     ctx.progress({ current: 2, total: 2, unit: 'steps' });
     return { message: 'Released' };
   },
-});
+};
+jobs.define('test.gated', gated);
+fewIds.define('test.gated', gated);
 
 /** Two steps, each until a release: "Step 1", then "Step 2", then success. */
 jobs.define('test.twostep', {
@@ -204,7 +211,7 @@ app.use(
   '*',
   cors({
     origin: '*',
-    exposeHeaders: ['ETag', 'Retry-After', MIN_POLL_INTERVAL_HEADER, 'Job-Status-Heartbeat'],
+    exposeHeaders: ['ETag', 'Retry-After', MIN_POLL_INTERVAL_HEADER, MAX_IDS_HEADER, 'Job-Status-Heartbeat'],
   }),
 );
 
@@ -238,15 +245,16 @@ const settled: Record<string, (job: JobSnapshot) => boolean> = {
 
 /** Creates jobs and answers once each has settled (see `settled`), so tests start from a known state. */
 app.post('/control/enqueue', async (c) => {
-  const { kind, input, target, count = 1 } = await c.req.json();
+  const { kind, input, target, count = 1, service } = await c.req.json();
+  const on = service === 'few-ids' ? fewIds : jobs;
   const created = [];
-  for (let i = 0; i < count; i++) created.push(await jobs.enqueue(kind, input, { target, actor: 'admin' }));
+  for (let i = 0; i < count; i++) created.push(await on.enqueue(kind, input, { target, actor: 'admin' }));
   const started = [];
   for (const job of created) {
-    let current = await jobs.get(job.job_id);
+    let current = await on.get(job.job_id);
     for (let i = 0; i < 400 && current && !settled[kind]!(current); i++) {
       await new Promise((resolve) => setTimeout(resolve, 5));
-      current = await jobs.get(job.job_id);
+      current = await on.get(job.job_id);
     }
     started.push(current);
   }
@@ -305,13 +313,14 @@ app.use('/t/:tenant/jobs/*', async (c, next) => {
 });
 
 app.route('/t/:tenant/jobs', jobs.routes());
+app.route('/t/:tenant/few-ids', fewIds.routes());
 
 const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
   console.log(JSON.stringify({ url: `http://127.0.0.1:${info.port}` }));
 });
 
 const stop = () => {
-  void jobs.close().finally(() => server.close(() => process.exit(0)));
+  void Promise.all([jobs.close(), fewIds.close()]).finally(() => server.close(() => process.exit(0)));
   // Open streams keep the server alive; do not wait for them.
   setTimeout(() => process.exit(0), 2000).unref();
 };

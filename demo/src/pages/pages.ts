@@ -1,5 +1,6 @@
 import { html } from 'hono/html';
 import type { JobSnapshot } from '@job-status/protocol';
+import { jobStatusStrings } from '@job-status/elements/strings';
 import type { DemoUser } from '../auth.js';
 import type { Peer } from '../peers.js';
 import { layout } from './layout.js';
@@ -15,14 +16,6 @@ const RUN_AGAIN: Record<string, string> = {
   'sync.pull': '/admin/sync-control/pull',
   'dedalus.verify': '/admin/dedalus/verify',
 };
-const STATE_TEXT: Record<string, string> = {
-  queued: 'Queued',
-  running: 'Running',
-  success: 'Succeeded',
-  warning: 'Finished with warnings',
-  failed: 'Failed',
-  canceled: 'Canceled',
-};
 
 /**
  * What a tile shows before the elements load, and all it shows with JavaScript off: the
@@ -32,7 +25,7 @@ function fallback(job: JobSnapshot | null, idle: string) {
   if (!job) return html`<p class="fallback">${idle}</p>`;
   const detail = job.error?.message ?? job.message;
   return html`<p class="fallback">
-    <strong>${STATE_TEXT[job.state] ?? job.state}</strong>${detail ? html`: ${detail}` : ''}
+    <strong>${jobStatusStrings[job.state]}</strong>${detail ? html`: ${detail}` : ''}
     ${job.error?.hint ? html`<br />${job.error.hint}` : ''}
     <br /><a href="/admin/jobs/${job.job_id}">View details</a>
     (${job.finished_at ? html`finished ${time(job.finished_at)}` : html`queued ${time(job.created_at)}`}; reload to refresh)
@@ -189,7 +182,7 @@ export function jobsPage(user: DemoUser, recent: JobSnapshot[], filters: JobFilt
           ${recent.map(
             (job) => html`<tr>
               <td><a href="/admin/jobs/${job.job_id}">${job.label}</a></td>
-              <td>${STATE_TEXT[job.state] ?? job.state}${job.error ? html`: ${job.error.message}` : ''}</td>
+              <td>${jobStatusStrings[job.state]}${job.error ? html`: ${job.error.message}` : ''}</td>
               <td>${job.actor ?? ''}</td>
               <td>${time(job.created_at)}</td>
             </tr>`,

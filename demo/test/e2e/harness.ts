@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
+import { chromiumLaunchOptions } from '../../../scripts/chromium.mjs';
 
 const DEMO = fileURLToPath(new URL('../..', import.meta.url));
-export const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 
 export interface DemoServerOptions {
   /** More environment for `src/main.ts` (HOST, MAX_CONNECTIONS, …). */
@@ -101,10 +101,7 @@ export class DemoServer {
 }
 
 export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  return chromium.launch(chromiumLaunchOptions());
 }
 
 /** Signs in through the login form, as a person would. */

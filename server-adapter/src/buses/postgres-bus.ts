@@ -1,8 +1,7 @@
 import pg from 'pg';
-import { jsonLineLogger } from '../options.js';
 import type { JobStatusLogger } from '../options.js';
 import type { BusMessage, JobBus } from './bus.js';
-import { isBusMessage, settleSend } from './envelope.js';
+import { NetworkedBus } from './networked-bus.js';
 
 export interface PostgresBusOptions {
   /** A `postgres://` URL. The bus opens one listening connection and a small pool for NOTIFY. */
@@ -50,27 +49,22 @@ export function postgresBus(options: PostgresBusOptions): PostgresBus {
   return new PostgresJobBus(options, channel);
 }
 
-class PostgresJobBus implements PostgresBus {
+class PostgresJobBus extends NetworkedBus implements PostgresBus {
   readonly #channel: string;
-  readonly #logger: JobStatusLogger;
   readonly #pool: pg.Pool;
   readonly #ownsPool: boolean;
   readonly #clientConfig: pg.ClientConfig;
-  readonly #listeners = new Set<(message: BusMessage) => void>();
-  readonly #origin = crypto.randomUUID();
   #client: pg.Client | null = null;
   #connected = false;
-  #down = false;
-  #closed = false;
   #retryMs = 250;
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(options: PostgresBusOptions, channel: string) {
+    super({ name: 'Postgres', unreachable: 'the database is unreachable', back: 'listening' }, options.logger);
     this.#channel = channel;
-    this.#logger = options.logger ?? jsonLineLogger;
     this.#ownsPool = !options.pool;
     this.#pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 2 });
-    if (this.#ownsPool) this.#pool.on('error', (error) => this.#outage(error));
+    if (this.#ownsPool) this.#pool.on('error', (error) => this.outage(error));
     this.#clientConfig = options.pool ? (options.pool as unknown as { options: pg.ClientConfig }).options : { connectionString: options.connectionString };
     void this.#listen();
   }
@@ -80,21 +74,21 @@ class PostgresJobBus implements PostgresBus {
   }
 
   async #listen() {
-    if (this.#closed) return;
+    if (this.closed) return;
     const client = new pg.Client(this.#clientConfig);
     this.#client = client;
     const lost = (error?: Error) => {
       if (this.#client !== client) return;
       this.#client = null;
       this.#connected = false;
-      this.#outage(error ?? new Error('the listening connection ended'));
+      this.outage(error ?? new Error('the listening connection ended'));
       client.end().catch(() => undefined);
       this.#retry();
     };
     client.on('error', lost);
     client.on('end', () => lost());
     client.on('notification', (note) => {
-      if (note.channel === this.#channel && note.payload) this.#receive(note.payload);
+      if (note.channel === this.#channel && note.payload) this.receive(note.payload);
     });
     try {
       await client.connect();
@@ -102,17 +96,14 @@ class PostgresJobBus implements PostgresBus {
       if (this.#client !== client) return;
       this.#connected = true;
       this.#retryMs = 250;
-      if (this.#down) {
-        this.#down = false;
-        this.#logger.info({ event: 'bus.reconnected' }, 'job-status: the Postgres bus is listening again');
-      }
+      this.back();
     } catch (error) {
       lost(error as Error);
     }
   }
 
   #retry() {
-    if (this.#closed || this.#retryTimer) return;
+    if (this.closed || this.#retryTimer) return;
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = null;
       void this.#listen();
@@ -121,13 +112,10 @@ class PostgresJobBus implements PostgresBus {
     this.#retryMs = Math.min(this.#retryMs * 2, MAX_BACKOFF_MS);
   }
 
-  publish(message: BusMessage): void | Promise<void> {
-    if (this.#closed) return;
-    this.#deliver(message);
+  protected send(message: BusMessage): Promise<void> | null {
     const payload = this.#payload(message);
-    if (payload === null) return;
-    const sent = this.#pool.query('SELECT pg_notify($1, $2)', [this.#channel, payload]).then(() => undefined);
-    return settleSend(sent, message, (error) => this.#outage(error), 'the database is unreachable');
+    if (payload === null) return null;
+    return this.#pool.query('SELECT pg_notify($1, $2)', [this.#channel, payload]).then(() => undefined);
   }
 
   /**
@@ -135,48 +123,18 @@ class PostgresJobBus implements PostgresBus {
    * last seq alone (receivers read them from the store), a change too large not at all.
    */
   #payload(message: BusMessage): string | null {
-    const payload = JSON.stringify({ origin: this.#origin, message });
+    const payload = this.envelope(message);
     if (Buffer.byteLength(payload) <= MAX_PAYLOAD_BYTES) return payload;
     if (message.type !== 'log') return null;
-    return JSON.stringify({ origin: this.#origin, message: { ...message, lines: [] } });
+    return this.envelope({ ...message, lines: [] });
   }
 
-  subscribe(listener: (message: BusMessage) => void) {
-    this.#listeners.add(listener);
-    return () => void this.#listeners.delete(listener);
-  }
-
-  async close() {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#listeners.clear();
+  protected async end() {
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
     const client = this.#client;
     this.#client = null;
     this.#connected = false;
     await client?.end().catch(() => undefined);
     if (this.#ownsPool) await this.#pool.end();
-  }
-
-  #receive(text: string) {
-    let envelope: unknown;
-    try {
-      envelope = JSON.parse(text);
-    } catch {
-      return;
-    }
-    const { origin, message } = (envelope ?? {}) as { origin?: unknown; message?: unknown };
-    if (origin === this.#origin || !isBusMessage(message)) return;
-    this.#deliver(message);
-  }
-
-  #deliver(message: BusMessage) {
-    for (const listener of this.#listeners) listener(message);
-  }
-
-  #outage(error: Error) {
-    if (this.#down || this.#closed) return;
-    this.#down = true;
-    this.#logger.error({ err: error.message }, 'job-status: the Postgres bus is unreachable; streams on other instances catch up from the store until it returns');
   }
 }

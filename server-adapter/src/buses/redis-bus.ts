@@ -1,8 +1,7 @@
 import { Redis } from 'ioredis';
-import { jsonLineLogger } from '../options.js';
 import type { JobStatusLogger } from '../options.js';
 import type { BusMessage, JobBus } from './bus.js';
-import { isBusMessage, settleSend } from './envelope.js';
+import { NetworkedBus } from './networked-bus.js';
 
 export interface RedisBusOptions {
   /** A `redis://` or `rediss://` URL. The bus opens two connections and closes them on `close()`. */
@@ -49,94 +48,48 @@ export function redisBus(options: RedisBusOptions): RedisBus {
   return new RedisJobBus(options, channel);
 }
 
-class RedisJobBus implements RedisBus {
+class RedisJobBus extends NetworkedBus implements RedisBus {
   readonly #channel: string;
-  readonly #logger: JobStatusLogger;
   readonly #publisher: Redis;
   readonly #subscriber: Redis;
   readonly #ownsPublisher: boolean;
-  readonly #listeners = new Set<(message: BusMessage) => void>();
-  /** Tells this instance's messages apart from the others' when Redis echoes them back. */
-  readonly #origin = crypto.randomUUID();
-  #down = false;
-  #closed = false;
 
   constructor(options: RedisBusOptions, channel: string) {
+    super({ name: 'Redis', unreachable: 'Redis is unreachable', back: 'connected' }, options.logger);
     this.#channel = channel;
-    this.#logger = options.logger ?? jsonLineLogger;
     this.#ownsPublisher = !options.client;
     // Without an offline queue a publish during an outage fails at once instead of piling
     // up stale changes in memory: the store has them.
     this.#publisher = options.client ?? new Redis(options.url!, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     this.#subscriber = options.client ? options.client.duplicate() : new Redis(options.url!, { maxRetriesPerRequest: null });
     for (const connection of this.#ownsPublisher ? [this.#publisher, this.#subscriber] : [this.#subscriber]) {
-      connection.on('error', (error: Error) => this.#outage(error));
+      connection.on('error', (error: Error) => this.outage(error));
       // A dropped connection does not always come with an error (a server that stopped).
-      connection.on('close', () => this.#outage(new Error('the connection to Redis closed')));
-      connection.on('ready', () => this.#back());
+      connection.on('close', () => this.outage(new Error('the connection to Redis closed')));
+      connection.on('ready', () => this.back());
     }
     this.#subscriber.on('message', (from: string, text: string) => {
-      if (from === this.#channel) this.#receive(text);
+      if (from === this.#channel) this.receive(text);
     });
-    this.#subscriber.subscribe(this.#channel).catch((error: Error) => this.#outage(error));
+    this.#subscriber.subscribe(this.#channel).catch((error: Error) => this.outage(error));
   }
 
   get connected() {
     return this.#publisher.status === 'ready' && this.#subscriber.status === 'ready';
   }
 
-  publish(message: BusMessage): void | Promise<void> {
-    if (this.#closed) return;
-    this.#deliver(message);
-    const sent =
-      this.#publisher.status === 'ready'
-        ? this.#publisher.publish(this.#channel, JSON.stringify({ origin: this.#origin, message })).then(() => undefined)
-        : Promise.reject(new Error(`the Redis connection is ${this.#publisher.status}`));
-    return settleSend(sent, message, (error) => this.#outage(error), 'Redis is unreachable');
+  protected send(message: BusMessage): Promise<void> {
+    return this.#publisher.status === 'ready'
+      ? this.#publisher.publish(this.#channel, this.envelope(message)).then(() => undefined)
+      : Promise.reject(new Error(`the Redis connection is ${this.#publisher.status}`));
   }
 
-  subscribe(listener: (message: BusMessage) => void) {
-    this.#listeners.add(listener);
-    return () => void this.#listeners.delete(listener);
-  }
-
-  async close() {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#listeners.clear();
+  protected async end() {
     const end = async (connection: Redis) => {
       if (connection.status === 'ready') await connection.quit().catch(() => connection.disconnect());
       else connection.disconnect();
     };
     await end(this.#subscriber);
     if (this.#ownsPublisher) await end(this.#publisher);
-  }
-
-  #receive(text: string) {
-    let envelope: unknown;
-    try {
-      envelope = JSON.parse(text);
-    } catch {
-      return; // not ours
-    }
-    const { origin, message } = (envelope ?? {}) as { origin?: unknown; message?: unknown };
-    if (origin === this.#origin || !isBusMessage(message)) return;
-    this.#deliver(message);
-  }
-
-  #deliver(message: BusMessage) {
-    for (const listener of this.#listeners) listener(message);
-  }
-
-  #outage(error: Error) {
-    if (this.#down || this.#closed) return;
-    this.#down = true;
-    this.#logger.error({ err: error.message }, 'job-status: the Redis bus is unreachable; streams on other instances catch up from the store until it returns');
-  }
-
-  #back() {
-    if (!this.#down || !this.connected) return;
-    this.#down = false;
-    this.#logger.info({ event: 'bus.reconnected' }, 'job-status: the Redis bus is connected again');
   }
 }

@@ -1,6 +1,7 @@
 // About 330 lines: the wiring of its parts (the constructor) and the surface routes and
 // createJobStatus call; each concern lives in a module of its own, named in the class's doc.
 import type { JobListResponse, JobLogLine, JobSnapshot } from '@job-status/protocol';
+import { queuedSnapshot } from '@job-status/protocol';
 import type { BusMessage, JobBus } from '../buses/bus.js';
 import { JobStatusError } from '../errors.js';
 import type { JobStatusLogger } from '../options.js';
@@ -26,16 +27,25 @@ import type { StoreHealth } from './store-health.js';
 import { Stopping } from './stopping.js';
 import { TypicalDurations } from './typical-durations.js';
 
+/**
+ * What `jobs.enqueue()` may say about a new job besides its kind and input. All optional:
+ * a job without them has no target, no actor, and is never matched with another.
+ *
+ * @example
+ * await jobs.enqueue('sync.push', { full: true }, { target: 'peer-a', actor: user.name, idempotencyKey: requestId, scope: user.id })
+ */
 export interface EnqueueOptions {
-  /** What the job acts on, e.g. a peer name. */
+  /** What the job acts on, e.g. a peer name; tiles follow the newest job of a kind and target. Default null. */
   target?: string | null;
-  /** Who asked for it; recorded as the job's `actor`. */
+  /** Who asked for it; recorded as the job's `actor`. Default null (a system job). */
   actor?: string | null;
   /**
    * With the same key (and the same `scope`, usually the caller's id), a repeated enqueue
-   * returns the first job instead of starting a second one.
+   * returns the first job instead of starting a second one, for as long as that job is
+   * kept. Default null: every enqueue starts a job.
    */
   idempotencyKey?: string | null;
+  /** Whose keys `idempotencyKey` is compared with: one caller's key never matches another's. `POST /` uses the principal's id. Default: one scope for the whole app. */
   scope?: string;
 }
 
@@ -223,22 +233,15 @@ export class JobRegistry {
     const target = options.target ?? null;
     const now = this.#creation.next();
     const draft: StoredJob = {
-      job_id: crypto.randomUUID(),
-      kind,
-      target,
-      label: this.#text(labelOf(definition, kind, input, target)),
-      state: 'queued',
-      phase: null,
-      progress: null,
-      message: null,
-      error: null,
-      created_at: now,
-      started_at: null,
-      finished_at: null,
-      updated_at: now,
-      seq: 0,
-      has_logs: false,
-      actor: options.actor ?? null,
+      ...queuedSnapshot({
+        job_id: crypto.randomUUID(),
+        kind,
+        target,
+        label: this.#text(labelOf(definition, kind, input, target)),
+        created_at: now,
+        seq: 0,
+        actor: options.actor ?? null,
+      }),
       input,
       idempotency_key: key,
       owner: this.#options.instanceId,

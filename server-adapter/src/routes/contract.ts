@@ -52,6 +52,7 @@ function errors(...statuses: number[]): Record<string, object> {
 const POLL_HEADERS = {
   'Cache-Control': { description: '`private, no-cache`.', schema: { type: 'string' as const } },
   'Job-Status-Min-Interval': { description: 'The shortest polling interval clients should use, in seconds.', schema: { type: 'string' as const } },
+  'Job-Status-Max-Ids': { description: 'How many ids one request may name (`limits.maxIds`): clients split their `?ids=` polls into requests of at most this many.', schema: { type: 'string' as const } },
 };
 const ETAG = { ETag: { description: 'Changes whenever the answer does; send it back as `If-None-Match`.', schema: { type: 'string' as const } } };
 const IF_NONE_MATCH = { name: 'If-None-Match', in: 'header' as const, required: false, schema: { type: 'string' as const }, description: 'The `ETag` of the answer the client has: 304 when it is still current.' };

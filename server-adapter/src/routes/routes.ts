@@ -12,6 +12,7 @@ import {
   LAST_EVENT_ID_HEADER,
   LAST_EVENT_ID_PARAM,
   LOG_PARAM,
+  MAX_IDS_HEADER,
   MIN_POLL_INTERVAL_HEADER,
 } from '@job-status/protocol';
 import { JobStatusError } from '../errors.js';
@@ -84,6 +85,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
   const pollHeaders = (c: Context) => {
     c.header('Cache-Control', 'private, no-cache');
     c.header(MIN_POLL_INTERVAL_HEADER, String(deps.minPollIntervalS));
+    c.header(MAX_IDS_HEADER, String(limits.maxIds));
   };
   /** A job the caller may see, or 404 (the same answer as for a job that never existed). */
   const visibleJob = async (c: Context<JobStatusEnv<P>>) => {

@@ -33,8 +33,3 @@ export function encodeFrame(frame: SseFrame): string {
   }
   return `${out}\n`;
 }
-
-/** A comment line: ignored by EventSource, but it keeps idle proxies from closing the connection. */
-export function encodeComment(text: string): string {
-  return `: ${text.replace(/[\r\n]+/g, ' ')}\n\n`;
-}

@@ -1,17 +1,8 @@
 import type { JobLogLine } from '@job-status/protocol';
 import { TERMINAL_STATES, isTerminalState } from '@job-status/protocol';
-import { SORT_COLUMNS, decodeCursor, encodeCursor } from './cursor.js';
-import { newEpoch } from './epoch.js';
-import { publicSnapshot, refusal } from './store.js';
-import type {
-  JobStore,
-  ListPage,
-  ListQuery,
-  PruneOptions,
-  StoredEvent,
-  StoredJob,
-  UnnumberedJob,
-} from './store.js';
+// Written only against `@job-status/hono/store` (./store-kit.ts), as a third-party store would be.
+import { SORT_COLUMNS, decodeCursor, newEpoch, pageOf, publicSnapshot, refusal } from './store-kit.js';
+import type { JobStore, ListPage, ListQuery, PruneOptions, StoredEvent, StoredJob, UnnumberedJob } from './store-kit.js';
 
 /**
  * A store that lives in this process's memory: for tests, demos and apps that do not
@@ -84,12 +75,7 @@ class MemoryStore implements JobStore {
         return descending ? at < cursor.at || (at === cursor.at && job.job_id < cursor.id) : after;
       })
       .sort(compare);
-    const jobs = matches.slice(0, query.limit);
-    const last = jobs.at(-1);
-    return {
-      jobs,
-      next_cursor: matches.length > query.limit && last ? encodeCursor({ at: last[column], id: last.job_id }) : null,
-    };
+    return pageOf(matches, query);
   }
 
   async listBusy() {

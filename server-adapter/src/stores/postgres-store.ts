@@ -3,7 +3,7 @@ import { jobFromRow } from './job-row.js';
 import type { JobLogLine, JobSnapshot } from '@job-status/protocol';
 import { jsonLineLogger } from '../options.js';
 import type { JobStatusLogger } from '../options.js';
-import { SORT_COLUMNS, decodeCursor, encodeCursor } from './cursor.js';
+import { SORT_COLUMNS, decodeCursor, pageOf } from './cursor.js';
 import { newEpoch } from './epoch.js';
 import { migrate } from './postgres/migrations.js';
 import { publicSnapshot, refusal } from './store.js';
@@ -147,12 +147,7 @@ class PostgresStore implements JobStore {
        ORDER BY ${column} ${order}, job_id ${order} LIMIT ${param(query.limit + 1)}`,
       params,
     );
-    const jobs = rows.slice(0, query.limit).map(jobFromRow);
-    const last = jobs.at(-1);
-    return {
-      jobs,
-      next_cursor: rows.length > query.limit && last ? encodeCursor({ at: last[column], id: last.job_id }) : null,
-    };
+    return pageOf(rows.map(jobFromRow), query);
   }
 
   async listBusy() {

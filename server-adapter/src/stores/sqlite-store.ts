@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { jobFromRow } from './job-row.js';
 import type { JobLogLine, JobSnapshot } from '@job-status/protocol';
-import { SORT_COLUMNS, decodeCursor, encodeCursor } from './cursor.js';
+import { SORT_COLUMNS, decodeCursor, pageOf } from './cursor.js';
 import { newEpoch } from './epoch.js';
 import { publicSnapshot, refusal } from './store.js';
 import type { JobStore, ListPage, ListQuery, PruneOptions, StoredEvent, StoredJob, UnnumberedJob } from './store.js';
@@ -341,12 +341,7 @@ class SqliteStore implements JobStore {
     const sql = `SELECT * FROM job_status_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY ${column} ${order}, job_id ${order} LIMIT ?`;
     const rows = this.#database.prepare(sql).all(...params, query.limit + 1) as JobRow[];
-    const jobs = rows.slice(0, query.limit).map(jobFromRow);
-    const last = jobs.at(-1);
-    return {
-      jobs,
-      next_cursor: rows.length > query.limit && last ? encodeCursor({ at: last[column], id: last.job_id }) : null,
-    };
+    return pageOf(rows.map(jobFromRow), query);
   }
 
   async listBusy() {

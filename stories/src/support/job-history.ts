@@ -1,4 +1,4 @@
-import { isTerminalState } from '@job-status/protocol';
+import { isTerminalState, queuedSnapshot } from '@job-status/protocol';
 import type { JobLogLine, JobSnapshot, LogLevel } from '@job-status/protocol';
 
 /** One line of a job's log, as a story writes it: `['info', 'Connecting to peer-a']`. */
@@ -118,24 +118,15 @@ export class JobHistory {
   /** Creates a queued job and plays its kind's script, as `POST /` does. */
   enqueue(kind: string, target: string | null): JobSnapshot {
     const now = new Date().toISOString();
-    const job: JobSnapshot = {
+    const job = queuedSnapshot({
       job_id: uuid(),
       kind,
       target,
       label: this.#options.labels?.[kind]?.(target) ?? kind,
-      state: 'queued',
-      phase: null,
-      progress: null,
-      message: null,
-      error: null,
-      created_at: now,
-      started_at: null,
-      finished_at: null,
-      updated_at: now,
+      created_at: new Date().toISOString(),
       seq: ++this.#seq,
-      has_logs: false,
       actor: this.#actor,
-    };
+    });
     this.#update(job);
     const script = this.#options.scripts?.[kind];
     if (script) this.#play(job.job_id, typeof script === 'function' ? script(target) : script);

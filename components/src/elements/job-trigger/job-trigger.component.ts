@@ -1,4 +1,5 @@
 import type { JobSnapshot } from '@job-status/protocol';
+import { queuedSnapshot } from '@job-status/protocol';
 import { html, nothing } from 'lit';
 import type { PropertyValues, TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
@@ -150,26 +151,16 @@ export class JobTriggerElement extends ClientElement {
     const s = { ...jobTriggerStrings, ...this.strings };
     const target = this.target;
     const tile = this.#tile;
-    const now = new Date().toISOString();
-    const pending: JobSnapshot = {
+    const pending = queuedSnapshot({
       job_id: '',
       kind,
       target,
       label:
         this.label ?? this.#job.snapshot?.label ?? tile?.snapshot?.label ?? this.#button?.textContent?.trim() ?? kind,
-      state: 'queued',
-      phase: null,
-      progress: null,
-      message: null,
-      error: null,
-      created_at: now,
-      started_at: null,
-      finished_at: null,
-      updated_at: now,
+      created_at: new Date().toISOString(),
       seq: -1,
-      has_logs: false,
       actor: null,
-    };
+    });
     const show = (snapshot: JobSnapshot) => {
       this.#job.present(snapshot);
       tile?.present(snapshot);
