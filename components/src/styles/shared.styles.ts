@@ -85,7 +85,6 @@ export const sharedStyles = css`
     flex: none;
   }
   .spin {
-    transform-origin: 8px 8px;
     animation: spin 1s linear infinite;
   }
   .progress {
