@@ -454,6 +454,19 @@ describe('<job-status>', () => {
       }
     });
 
+    it('stops the spinner of a tile out of view, so a frame costs only the tiles in view', async () => {
+      const job = await tenant.enqueue('test.twostep');
+      const page = await fixture<HTMLElement>(html`<div><div style="height: 300vh"></div><job-status base-url=${tenant.baseUrl} job-id=${job.job_id}></job-status></div>`);
+      const el = page.querySelector('job-status') as JobStatusElement;
+      await stateIs(el, 'running');
+      const spinning = () => getComputedStyle(inShadow(el, '.spin')!).animationPlayState === 'running';
+      await waitFor(() => !spinning(), 'spinner paused out of view');
+      el.scrollIntoView();
+      await waitFor(spinning, 'spinner turning in view');
+      await release(job.job_id);
+      await release(job.job_id);
+    });
+
     it('renders only the tile whose job changed', async () => {
       const { jobs, els } = await runningTiles(3);
       const [moved] = els;

@@ -2,6 +2,13 @@ import { css } from 'lit';
 
 /** Layout of `<job-status>`; colours and shapes come from the shared styles. */
 export const jobStatusStyles = css`
+  /* An update lays out and paints this tile alone, not the page around it. */
+  :host {
+    contain: content;
+  }
+  :host(:state(offscreen)) .spin {
+    animation-play-state: paused;
+  }
   .base {
     display: grid;
     gap: calc(var(--job-status-space) * 0.75);
