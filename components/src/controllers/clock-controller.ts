@@ -1,37 +1,31 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
 /**
- * One timer per interval for every clock of the page, firing on whole multiples of the
- * interval: the tiles of a page tick in one turn, so the browser lays the page out once
- * a second, not once per tile.
+ * The hosts of every clock of the page, by interval. One timer per interval fires on
+ * whole multiples of it: the tiles of a page tick in one turn, so the browser lays the
+ * page out once a second, not once per tile. A timer whose interval lost its last host
+ * stops when it next fires.
  */
-interface Tick {
-  hosts: Set<ReactiveControllerHost>;
-  timer?: ReturnType<typeof setTimeout>;
-}
-const ticks = new Map<number, Tick>();
+const ticks = new Map<number, Set<ReactiveControllerHost>>();
 
 function join(ms: number, host: ReactiveControllerHost) {
-  let tick = ticks.get(ms);
-  if (!tick) {
-    const t: Tick = { hosts: new Set() };
-    const next = () => {
-      t.timer = setTimeout(() => {
-        for (const h of t.hosts) h.requestUpdate();
-        next();
-      }, ms - (Date.now() % ms));
+  let hosts = ticks.get(ms);
+  if (!hosts) {
+    const mine = (hosts = new Set());
+    const tick = () => {
+      if (ticks.get(ms) !== mine) return;
+      for (const h of mine) h.requestUpdate();
+      setTimeout(tick, ms - (Date.now() % ms));
     };
-    ticks.set(ms, (tick = t));
-    next();
+    ticks.set(ms, mine);
+    setTimeout(tick, ms - (Date.now() % ms));
   }
-  tick.hosts.add(host);
+  hosts.add(host);
 }
 
 function leave(ms: number, host: ReactiveControllerHost) {
-  const tick = ticks.get(ms);
-  if (!tick?.hosts.delete(host) || tick.hosts.size) return;
-  clearTimeout(tick.timer);
-  ticks.delete(ms);
+  const hosts = ticks.get(ms);
+  if (hosts?.delete(host) && !hosts.size) ticks.delete(ms);
 }
 
 /**

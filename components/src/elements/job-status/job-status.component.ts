@@ -123,17 +123,15 @@ export class JobStatusElement extends ClientElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    JobStatusElement.#view ??= new IntersectionObserver((entries) => {
-      for (const entry of entries) {
-        const tile = entry.target as JobStatusElement;
+    (JobStatusElement.#view ??= new IntersectionObserver((entries) => {
+      for (const { target, isIntersecting } of entries) {
         try {
-          tile.#internals.states[entry.isIntersecting ? 'delete' : 'add']('offscreen');
+          (target as JobStatusElement).#internals.states[isIntersecting ? 'delete' : 'add']('offscreen');
         } catch {
           // A browser without custom states keeps every spinner turning.
         }
       }
-    });
-    JobStatusElement.#view.observe(this);
+    })).observe(this);
   }
 
   override disconnectedCallback(): void {

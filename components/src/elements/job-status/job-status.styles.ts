@@ -1,8 +1,11 @@
 import { css } from 'lit';
 
-/** Layout of `<job-status>`; colours and shapes come from the shared styles. */
+/**
+ * Layout of `<job-status>`; colours and shapes come from the shared styles. The tile
+ * contains its layout and paint, so an update lays out and paints this tile alone, not
+ * the page around it; out of view (`offscreen`) its spinner stops.
+ */
 export const jobStatusStyles = css`
-  /* An update lays out and paints this tile alone, not the page around it. */
   :host {
     contain: content;
   }
