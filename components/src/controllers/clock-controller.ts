@@ -1,9 +1,38 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
 /**
+ * The hosts of every clock of the page, by interval. One timer per interval fires on
+ * whole multiples of it: the tiles of a page tick in one turn, so the browser lays the
+ * page out once a second, not once per tile. A timer whose interval lost its last host
+ * stops when it next fires.
+ */
+const ticks = new Map<number, Set<ReactiveControllerHost>>();
+
+function join(ms: number, host: ReactiveControllerHost) {
+  let hosts = ticks.get(ms);
+  if (!hosts) {
+    const mine = (hosts = new Set());
+    const tick = () => {
+      if (ticks.get(ms) !== mine) return;
+      for (const h of mine) h.requestUpdate();
+      setTimeout(tick, ms - (Date.now() % ms));
+    };
+    ticks.set(ms, mine);
+    setTimeout(tick, ms - (Date.now() % ms));
+  }
+  hosts.add(host);
+}
+
+function leave(ms: number, host: ReactiveControllerHost) {
+  const hosts = ticks.get(ms);
+  if (hosts?.delete(host) && !hosts.size) ticks.delete(ms);
+}
+
+/**
  * Re-renders its host every `interval` milliseconds while connected, so relative times
  * ("3 minutes ago") and a running job's duration stay true. Set `interval` to 0 to stop.
- * The timer runs only while the host is connected.
+ * The timer runs only while the host is connected; every clock of the page with the same
+ * interval shares one timer, so their hosts re-render together.
  *
  * @example
  * #clock = new ClockController(this);
@@ -22,13 +51,13 @@ export class ClockController implements ReactiveController {
   }
   set interval(ms: number) {
     if (ms === this.#interval) return;
+    if (this.#connected) leave(this.#interval, this.#host);
     this.#interval = ms;
-    if (this.#connected) this.#start();
+    if (this.#connected && ms > 0) join(ms, this.#host);
   }
 
   readonly #host: ReactiveControllerHost;
   #interval = 0;
-  #timer: ReturnType<typeof setInterval> | undefined;
   #connected = false;
 
   constructor(host: ReactiveControllerHost, interval = 0) {
@@ -38,17 +67,11 @@ export class ClockController implements ReactiveController {
 
   hostConnected(): void {
     this.#connected = true;
-    this.#start();
+    if (this.#interval > 0) join(this.#interval, this.#host);
   }
 
   hostDisconnected(): void {
     this.#connected = false;
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-  }
-
-  #start() {
-    clearInterval(this.#timer);
-    this.#timer = this.#interval > 0 ? setInterval(() => this.#host.requestUpdate(), this.#interval) : undefined;
+    leave(this.#interval, this.#host);
   }
 }

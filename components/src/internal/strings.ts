@@ -70,20 +70,21 @@ export interface JobStatusStrings {
 }
 
 const locale = () => globalThis.document?.documentElement.lang || undefined;
-const num = (n: number) => n.toLocaleString(locale());
 
 /**
  * One formatter per locale and kind: building an `Intl` formatter costs far more than
  * using one, and a page of running tiles formats times on every tick.
  */
-const formatters = new Map<string, Intl.RelativeTimeFormat | Intl.DateTimeFormat>();
-function cached<T extends Intl.RelativeTimeFormat | Intl.DateTimeFormat>(kind: string, make: (locale?: string) => T): T {
+const formatters = new Map<string, Intl.RelativeTimeFormat | Intl.DateTimeFormat | Intl.NumberFormat>();
+function cached<T extends Intl.RelativeTimeFormat | Intl.DateTimeFormat | Intl.NumberFormat>(kind: string, make: (locale?: string) => T): T {
   const lang = locale();
   const key = `${kind}:${lang ?? ''}`;
   let formatter = formatters.get(key) as T | undefined;
   if (!formatter) formatters.set(key, (formatter = make(lang)));
   return formatter;
 }
+/** A number as the page's language writes it: "1,234". */
+const num = (n: number) => cached('number', (lang) => new Intl.NumberFormat(lang)).format(n);
 const relativeFormat = () => cached('relative', (lang) => new Intl.RelativeTimeFormat(lang, { numeric: 'auto' }));
 const absoluteFormat = () => cached('absolute', (lang) => new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'medium' }));
 const timeFormat = () => cached('time', (lang) => new Intl.DateTimeFormat(lang, { timeStyle: 'medium' }));

@@ -394,6 +394,97 @@ describe('<job-status>', () => {
     });
   });
 
+  describe('on a page of running tiles', () => {
+    /**
+     * Records which tiles render, grouped by turn: the renders of one turn of the event
+     * loop (one timer, one delivered batch) share a number.
+     */
+    function recordRenders() {
+      const proto = customElements.get('job-status')!.prototype as { updated(changed: unknown): void };
+      const original = proto.updated;
+      const renders: Array<[number, Element]> = [];
+      let turn = 0;
+      let open = false;
+      proto.updated = function (this: Element, changed: unknown) {
+        if (!open) {
+          open = true;
+          turn++;
+          setTimeout(() => (open = false));
+        }
+        renders.push([turn, this]);
+        original.call(this, changed);
+      };
+      return {
+        /** The tiles rendered in each turn so far, then recording stops. */
+        stop() {
+          proto.updated = original;
+          const turns = new Map<number, Set<Element>>();
+          for (const [n, el] of renders) turns.set(n, (turns.get(n) ?? new Set()).add(el));
+          return [...turns.values()];
+        },
+      };
+    }
+
+    async function runningTiles(n: number) {
+      const jobs = await Promise.all(Array.from({ length: n }, () => tenant.enqueue('test.twostep')));
+      const page = await fixture<HTMLElement>(html`<job-status-provider base-url=${tenant.baseUrl}></job-status-provider>`);
+      const els: JobStatusElement[] = [];
+      for (const job of jobs) {
+        // Tiles that arrive one after another, as on a page that grows.
+        const el = document.createElement('job-status') as JobStatusElement;
+        el.jobId = job.job_id;
+        page.append(el);
+        els.push(el);
+        await stateIs(el, 'running');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      return { jobs, els };
+    }
+
+    it('ticks the duration of every running tile together, in one turn', async () => {
+      const { jobs, els } = await runningTiles(3);
+      const recording = recordRenders();
+      await new Promise((resolve) => setTimeout(resolve, 2300));
+      const turns = recording.stop();
+      expect(turns.length, 'clock ticks').to.be.greaterThan(1);
+      for (const tiles of turns) expect(tiles.size, 'tiles rendered in one tick').to.equal(els.length);
+      for (const job of jobs) {
+        await release(job.job_id);
+        await release(job.job_id);
+      }
+    });
+
+    it('stops the spinner of a tile out of view, so a frame costs only the tiles in view', async () => {
+      const job = await tenant.enqueue('test.twostep');
+      const page = await fixture<HTMLElement>(html`<div><div style="height: 300vh"></div><job-status base-url=${tenant.baseUrl} job-id=${job.job_id}></job-status></div>`);
+      const el = page.querySelector('job-status') as JobStatusElement;
+      await stateIs(el, 'running');
+      const spinning = () => getComputedStyle(inShadow(el, '.spin')!).animationPlayState === 'running';
+      await waitFor(() => !spinning(), 'spinner paused out of view');
+      el.scrollIntoView();
+      await waitFor(spinning, 'spinner turning in view');
+      await release(job.job_id);
+      await release(job.job_id);
+    });
+
+    it('renders only the tile whose job changed', async () => {
+      const { jobs, els } = await runningTiles(3);
+      const [moved] = els;
+      const recording = recordRenders();
+      await release(jobs[0]!.job_id);
+      await waitFor(() => textOf(inShadow(moved!, '[part=phase]')) === 'Step 2', 'Step 2');
+      const turns = recording.stop();
+      // Besides the clock's ticks (every tile, together), only the moved tile renders.
+      for (const tiles of turns) {
+        if (tiles.size !== els.length) expect([...tiles]).to.deep.equal([moved]);
+      }
+      for (const job of jobs) {
+        await release(job.job_id);
+        await release(job.job_id);
+      }
+    });
+  });
+
   describe('on a page of 20 tiles', () => {
     it('opens one stream, inside a provider or without one', async () => {
       for (const withProvider of [true, false]) {

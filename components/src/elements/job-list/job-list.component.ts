@@ -241,9 +241,9 @@ export class JobListElement extends ClientElement {
           </select></label
         >
         <div class="status">
-          <svg part="refreshing" class="refreshing ${list.refreshing ? 'on' : ''}" viewBox="0 0 16 16" fill="none"
+          <svg part="refreshing" class="refreshing ${list.refreshing ? 'on spin' : ''}" viewBox="0 0 16 16" fill="none"
             stroke="currentColor" stroke-width="2" aria-hidden="true"><title>${s.refreshing}</title>
-            <path class="spin" d="M8 2a6 6 0 1 0 6 6"/></svg>
+            <path d="M8 2a6 6 0 1 0 6 6"/></svg>
           ${this.stale && !this.paused
             ? staleNotice(this.#lastUpdateAt, this.#clock.now, s)
             : html`<span part="connection" class="connection" data-connection=${indicator} data-state=${INDICATOR_STATE[indicator]}

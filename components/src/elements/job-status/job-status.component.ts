@@ -114,6 +114,32 @@ export class JobStatusElement extends ClientElement {
     return this.#job.snapshot;
   }
 
+  /**
+   * One observer for every tile: a tile out of view takes the `offscreen` state, which
+   * stops its spinner. A running animation costs a style update on every frame the page
+   * draws, so on a page of many running tiles each update would cost every tile.
+   */
+  static #view?: IntersectionObserver;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    (JobStatusElement.#view ??= new IntersectionObserver((entries) => {
+      for (const { target, isIntersecting } of entries) {
+        try {
+          (target as JobStatusElement).#internals.states[isIntersecting ? 'delete' : 'add']('offscreen');
+        } catch {
+          // A browser without custom states keeps every spinner turning.
+        }
+      }
+    })).observe(this);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    JobStatusElement.#view?.unobserve(this);
+  }
+
+  readonly #internals = this.attachInternals();
   readonly #job = new JobController(this);
   readonly #clock = new ClockController(this);
   readonly #transitions = new Transitions();

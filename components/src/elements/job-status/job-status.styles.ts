@@ -1,7 +1,17 @@
 import { css } from 'lit';
 
-/** Layout of `<job-status>`; colours and shapes come from the shared styles. */
+/**
+ * Layout of `<job-status>`; colours and shapes come from the shared styles. The tile
+ * contains its layout and paint, so an update lays out and paints this tile alone, not
+ * the page around it; out of view (`offscreen`) its spinner stops.
+ */
 export const jobStatusStyles = css`
+  :host {
+    contain: content;
+  }
+  :host(:state(offscreen)) .spin {
+    animation-play-state: paused;
+  }
   .base {
     display: grid;
     gap: calc(var(--job-status-space) * 0.75);
