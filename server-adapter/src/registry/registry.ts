@@ -578,10 +578,9 @@ export class JobRegistry {
 
   /** The wire snapshot, with the typical duration of its kind and target while the job is busy. */
   #outward(job: StoredJob): JobSnapshot {
-    const snapshot = publicSnapshot(job);
-    if (isTerminalState(job.state)) return snapshot;
+    if (isTerminalState(job.state)) return publicSnapshot(job);
     const typical = this.#typical.peek(job.kind, job.target);
-    return typeof typical === 'number' ? { ...snapshot, typical_duration_ms: typical } : snapshot;
+    return publicSnapshot(job, typeof typical === 'number' ? typical : undefined);
   }
 
   /** The job's newest snapshot, or null when it is unknown or was pruned. */

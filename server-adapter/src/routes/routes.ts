@@ -77,6 +77,12 @@ const STATUS_CODES: Record<number, string> = {
 export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
   const { registry, hub, limits, canSee } = deps;
   const app = new Hono<JobStatusEnv<P>>();
+  // Known once the store opened; each request before that waits for it.
+  let epochNow: string | null = null;
+  void deps.epoch.then((epoch) => (epochNow = epoch), () => undefined);
+  const epochOf = async () => epochNow ?? (await deps.epoch);
+  let started = false;
+  void registry.ready.then(() => (started = true), () => undefined);
   const enqueueRate = new CallerRateLimit({ perMinute: limits.enqueuesPerMinute, burst: limits.enqueueBurst });
   const visible = (principal: P, job: JobSnapshot | null): job is JobSnapshot =>
     job !== null && (!canSee || canSee(principal, job));
@@ -110,8 +116,9 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
   });
 
   app.use('*', async (c, next) => {
-    await deps.health.whenOpened();
-    await registry.ready;
+    // Awaited only until they have happened: a poll is the hot path.
+    if (deps.health.state === 'opening') await deps.health.whenOpened();
+    if (!started) await registry.ready;
     const principal = await deps.authorize(c);
     if (principal === null || principal === undefined) throw new JobStatusError(401, 'unauthorized', 'Sign in to see jobs.');
     if (principal === false) throw new JobStatusError(403, 'forbidden', 'You are signed in but not allowed to use jobs.');
@@ -169,12 +176,15 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
 
   app.get('/', routeDocs.list, async (c) => {
     const principal = c.get('jobStatusPrincipal');
-    const ids = listParam(c.req.queries('ids'));
+    const idsParam = c.req.queries('ids');
     pollHeaders(c);
-    if (c.req.queries('ids')) {
+    if (idsParam) {
+      const ids = listParam(idsParam);
       if (ids.length > limits.maxIds) throw badRequest('too_many_ids', `ids: at most ${limits.maxIds} ids per request`);
       const jobs = (await registry.getMany([...new Set(ids.map((id) => jobId(id, 'ids')))])).filter((job) => visible(principal, job));
-      const etag = `W/"${(await deps.epoch)}-${hash(jobs.map((job) => `${job.job_id}:${job.seq}`).join(','))}"`;
+      let versions = '';
+      for (const job of jobs) versions += `${versions ? ',' : ''}${job.job_id}:${job.seq}`;
+      const etag = `W/"${await epochOf()}-${hash(versions)}"`;
       c.header('ETag', etag);
       if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304);
       return c.json({ jobs, next_cursor: null });
@@ -252,7 +262,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
 
   app.get('/:id', routeDocs.get, async (c) => {
     const job = await visibleJob(c);
-    const etag = `"${await deps.epoch}-${job.seq}"`;
+    const etag = `"${await epochOf()}-${job.seq}"`;
     pollHeaders(c);
     c.header('ETag', etag);
     if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304);

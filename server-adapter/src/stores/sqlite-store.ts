@@ -101,6 +101,41 @@ const JOB_COLUMNS = [
 
 type JobRow = Record<(typeof JOB_COLUMNS)[number], string | number | null>;
 
+/**
+ * A job row as one JSON array, built by SQLite: reading one text and parsing it costs a
+ * fraction of reading twenty columns into an object (the hot path of polling). The JSON
+ * columns go in as JSON, except `input` and `result`, which stay text: their absence
+ * (NULL) and a stored `null` mean different things.
+ */
+const JOB_JSON = `json_array(${JOB_COLUMNS.map((c) => (c === 'progress' || c === 'error' ? `json(${c})` : c)).join(', ')})`;
+
+/** The job of a {@link JOB_JSON} array; the same as `jobFromRow` of its row. */
+function jobFromJson(a: unknown[]): StoredJob {
+  const job: StoredJob = {
+    job_id: a[0] as string,
+    kind: a[1] as string,
+    target: a[2] as string | null,
+    label: a[3] as string,
+    state: a[4] as StoredJob['state'],
+    phase: a[5] as string | null,
+    progress: a[6] as StoredJob['progress'],
+    message: a[7] as string | null,
+    error: a[8] as StoredJob['error'],
+    created_at: a[9] as string,
+    started_at: a[10] as string | null,
+    finished_at: a[11] as string | null,
+    updated_at: a[12] as string,
+    seq: a[13] as number,
+    has_logs: a[14] === 1,
+    actor: a[15] as string | null,
+    input: a[16] === null ? undefined : JSON.parse(a[16] as string),
+    idempotency_key: a[17] as string | null,
+    owner: a[18] as string | null,
+  };
+  if (a[19] !== null) job.result = JSON.parse(a[19] as string);
+  return job;
+}
+
 class SqliteStore implements JobStore {
   /** One process writes the file. */
   readonly exclusive = true;
@@ -186,8 +221,8 @@ class SqliteStore implements JobStore {
       ),
       insertEvent: db.prepare('INSERT INTO job_status_events (seq, job_id, data) VALUES (?, ?, ?)'),
       insertLog: db.prepare('INSERT OR IGNORE INTO job_status_logs (job_id, seq, ts, level, message) VALUES (?, ?, ?, ?, ?)'),
-      getJob: db.prepare('SELECT * FROM job_status_jobs WHERE job_id = ?'),
-      getMany: db.prepare('SELECT * FROM job_status_jobs WHERE job_id IN (SELECT value FROM json_each(?))'),
+      getJob: db.prepare(`SELECT ${JOB_JSON} FROM job_status_jobs WHERE job_id = ?`).pluck(),
+      getMany: db.prepare(`SELECT json_group_array(${JOB_JSON}) FROM job_status_jobs WHERE job_id IN (SELECT value FROM json_each(?))`).pluck(),
       stateOf: db.prepare('SELECT job_id, state, owner FROM job_status_jobs WHERE job_id = ?'),
       beat: db.prepare('INSERT INTO job_status_owners (owner, beat_at) VALUES (?, ?) ON CONFLICT (owner) DO UPDATE SET beat_at = excluded.beat_at'),
       release: db.prepare('DELETE FROM job_status_owners WHERE owner = ?'),
@@ -299,17 +334,17 @@ class SqliteStore implements JobStore {
   async get(jobId: string) {
     const pending = this.#pendingJobs.get(jobId);
     if (pending) return pending.job;
-    const row = this.#statements.getJob.get(jobId) as JobRow | undefined;
-    return row ? jobFromRow(row) : null;
+    const json = this.#statements.getJob.get(jobId) as string | undefined;
+    return json === undefined ? null : jobFromJson(JSON.parse(json) as unknown[]);
   }
 
   async getMany(jobIds: readonly string[]) {
     this.#flushQuietly();
     if (!jobIds.length) return [];
     // One prepared statement for any number of ids: a poll of 20 jobs is the hot path.
-    const rows = this.#statements.getMany.all(JSON.stringify(jobIds)) as JobRow[];
+    const rows = JSON.parse(this.#statements.getMany.get(JSON.stringify(jobIds)) as string) as unknown[][];
     // While writes fail, saves still waiting are newer than the disk.
-    return rows.map((row) => this.#pendingJobs.get(row.job_id as string)?.job ?? jobFromRow(row));
+    return rows.map((row) => this.#pendingJobs.get(row[0] as string)?.job ?? jobFromJson(row));
   }
 
   async findByIdempotencyKey(key: string) {
