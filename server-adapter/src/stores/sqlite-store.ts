@@ -3,6 +3,7 @@ import { jobFromRow } from './job-row.js';
 import type { JobLogLine, JobSnapshot } from '@job-status/protocol';
 import { SORT_COLUMNS, decodeCursor, encodeCursor } from './cursor.js';
 import { newEpoch } from './epoch.js';
+import { TERMINAL_STATES } from '@job-status/protocol';
 import { publicSnapshot, refusal } from './store.js';
 import type { JobStore, ListPage, ListQuery, PruneOptions, StoredEvent, StoredJob, UnnumberedJob } from './store.js';
 
@@ -151,6 +152,15 @@ class SqliteStore implements JobStore {
   #pendingJobs = new Map<string, { job: StoredJob; row: JobRow }>();
   #pendingEvents: Array<{ seq: number; job_id: string; data: string }> = [];
   #pendingLogs: Array<[string, JobLogLine]> = [];
+  /**
+   * The row on disk of each busy job this process wrote (it is the file's one writer), so
+   * a save checks the job's state without a read, and writes only the columns that
+   * changed: a progress save then touches the row and one index (`updated_at`), not all
+   * seven. A finished job leaves the map (it never changes again); a claim drops its entry.
+   */
+  #written = new Map<string, JobRow>();
+  /** UPDATE statements by the columns they set, made on first use. */
+  #updates = new Map<string, Database.Statement>();
   #timer: ReturnType<typeof setTimeout> | null = null;
   /** The last write failed: each write tries to flush first, and a timer retries with backoff. */
   #failing = false;
@@ -221,6 +231,13 @@ class SqliteStore implements JobStore {
       ),
       insertEvent: db.prepare('INSERT INTO job_status_events (seq, job_id, data) VALUES (?, ?, ?)'),
       insertLog: db.prepare('INSERT OR IGNORE INTO job_status_logs (job_id, seq, ts, level, message) VALUES (?, ?, ?, ?, ?)'),
+      /** Writes what is pending, in one transaction (made once: better-sqlite3 wraps it per call otherwise). */
+      writeAll: db.transaction(() => {
+        for (const { row } of this.#pendingJobs.values()) this.#writeRow(row);
+        const { insertEvent, insertLog } = this.#statements;
+        for (const event of this.#pendingEvents) insertEvent.run(event.seq, event.job_id, event.data);
+        for (const [jobId, line] of this.#pendingLogs) insertLog.run(jobId, line.seq, line.ts, line.level, line.message);
+      }),
       getJob: db.prepare(`SELECT ${JOB_JSON} FROM job_status_jobs WHERE job_id = ?`).pluck(),
       getMany: db.prepare(`SELECT json_group_array(${JOB_JSON}) FROM job_status_jobs WHERE job_id IN (SELECT value FROM json_each(?))`).pluck(),
       stateOf: db.prepare('SELECT job_id, state, owner FROM job_status_jobs WHERE job_id = ?'),
@@ -251,7 +268,10 @@ class SqliteStore implements JobStore {
     this.#database;
     if (this.#failing) this.#flush();
     const before = this.#pendingJobs.get(job.job_id);
-    const current = before?.job ?? (this.#statements.stateOf.get(job.job_id) as Pick<StoredJob, 'job_id' | 'state' | 'owner'> | undefined);
+    const current =
+      before?.job ??
+      (this.#written.get(job.job_id) as Pick<StoredJob, 'job_id' | 'state' | 'owner'> | undefined) ??
+      (this.#statements.stateOf.get(job.job_id) as Pick<StoredJob, 'job_id' | 'state' | 'owner'> | undefined);
     const refused = refusal(current, job);
     if (refused) throw refused;
     const stored: StoredJob = { ...job, seq: this.#seq + 1 };
@@ -303,23 +323,50 @@ class SqliteStore implements JobStore {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     if (!this.#pendingJobs.size && !this.#pendingEvents.length && !this.#pendingLogs.length) return;
-    const { upsertJob, insertEvent, insertLog } = this.#statements;
+    this.#database;
     try {
-      this.#database.transaction(() => {
-        for (const { row } of this.#pendingJobs.values()) upsertJob.run(row);
-        for (const event of this.#pendingEvents) insertEvent.run(event.seq, event.job_id, event.data);
-        for (const [jobId, line] of this.#pendingLogs) insertLog.run(jobId, line.seq, line.ts, line.level, line.message);
-      })();
+      this.#statements.writeAll();
     } catch (error) {
       this.#failing = true;
       this.#schedule(Math.min(500 * 2 ** this.#retries++, 30_000));
       throw error;
+    }
+    for (const { job, row } of this.#pendingJobs.values()) {
+      if (TERMINAL_STATES.has(job.state)) this.#written.delete(job.job_id);
+      else this.#written.set(job.job_id, row);
     }
     this.#pendingJobs = new Map();
     this.#pendingEvents = [];
     this.#pendingLogs = [];
     this.#failing = false;
     this.#retries = 0;
+  }
+
+  /**
+   * Writes one job row: only the columns that differ from the row on disk when this
+   * process wrote it last, otherwise (or when that row is gone) the whole row.
+   */
+  #writeRow(row: JobRow) {
+    const disk = this.#written.get(row.job_id as string);
+    if (disk) {
+      const columns: string[] = [];
+      const values: Array<string | number | null> = [];
+      for (const column of JOB_COLUMNS) {
+        if (row[column] !== disk[column]) {
+          columns.push(column);
+          values.push(row[column]);
+        }
+      }
+      if (!columns.length) return;
+      const key = columns.join(',');
+      let update = this.#updates.get(key);
+      if (!update) {
+        update = this.#database.prepare(`UPDATE job_status_jobs SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE job_id = ?`);
+        this.#updates.set(key, update);
+      }
+      if (update.run(...values, row.job_id).changes === 1) return;
+    }
+    this.#statements.upsertJob.run(row);
   }
 
   /** Flushes if it can: a read serves what is on disk (and pending saves) while writes fail. */
@@ -472,6 +519,8 @@ class SqliteStore implements JobStore {
 
   async claim(jobId: string, owner: string, lapseMs: number) {
     this.#flushQuietly();
+    // The claim changes the row behind the copy this process keeps: the next save writes it whole.
+    this.#written.delete(jobId);
     const row = this.#statements.claim.get({ id: jobId, owner, since: Date.now() - lapseMs }) as JobRow | undefined;
     return row ? jobFromRow(row) : null;
   }
@@ -490,6 +539,8 @@ class SqliteStore implements JobStore {
       this.#timer = null;
       this.#db.close();
       this.#db = null;
+      this.#written.clear();
+      this.#updates.clear();
       this.#lock?.close();
       this.#lock = null;
     }
