@@ -212,8 +212,10 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
 
   app.get('/events', routeDocs.events, async (c) => {
     const principal = c.get('jobStatusPrincipal');
+    // Every parameter in one parse of the query string.
+    const query = c.req.queries();
     const filters = (field: string) => {
-      const values = listParam(c.req.queries(field));
+      const values = listParam(query[field]);
       if (values.length > limits.maxIds) throw badRequest(`too_many_${field}s`, `${field}: at most ${limits.maxIds} values per stream`);
       return values;
     };
@@ -226,7 +228,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     const kinds = filters('kind').map((kind) => name(kind, 'kind'));
     const targets = filters('target').map((target) => name(target, 'target'));
     const states = statesParam(filters('state'));
-    const lastEventId = c.req.header(LAST_EVENT_ID_HEADER) ?? c.req.query(LAST_EVENT_ID_PARAM) ?? null;
+    const lastEventId = c.req.header(LAST_EVENT_ID_HEADER) ?? query[LAST_EVENT_ID_PARAM]?.[0] ?? null;
     if (lastEventId !== null && lastEventId.length > 100) {
       throw badRequest('invalid_last_event_id', 'Last-Event-ID: expected an event id this server sent, such as "a1b2c3-42"');
     }
@@ -243,20 +245,19 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     const stream = {
       principal,
       callerId: principal.id,
-      filter: { jobs: new Set([...jobs, ...logs.keys()]), kinds: new Set(kinds), targets: new Set(targets), states: new Set(states) },
+      filter: { jobs: setOf([...jobs, ...logs.keys()]), kinds: setOf(kinds), targets: setOf(targets), states: setOf(states) },
       logs,
       lastEventId: lastEventId === '' ? null : lastEventId,
-      signal: c.req.raw.signal,
     };
     const outgoing = nodeResponseOf(c);
     if (outgoing) {
       // Under @hono/node-server: write to the socket directly (with the headers middleware
       // set so far, such as CORS), without a web stream per subscriber on the hot path.
-      const merged = { ...Object.fromEntries(c.res.headers), ...headers };
-      await hub.open({ ...stream, sink: (gone) => nodeResponseSink(outgoing, merged, gone, (reason) => deps.logger.error({ reason }, 'job-status: stream closed')) });
-      return (await import('@hono/node-server/utils/response')).RESPONSE_ALREADY_SENT;
+      // The response's 'close' tells when the client goes: no abort signal is needed.
+      await hub.open({ ...stream, sink: nodeSink(outgoing, { ...Object.fromEntries(c.res.headers), ...headers }, deps.logger) });
+      return RESPONSE_ALREADY_SENT ?? (await alreadySent());
     }
-    const session = await hub.open(stream);
+    const session = await hub.open({ ...stream, signal: c.req.raw.signal });
     return new Response((session.sink as SseSink & { readable: ReadableStream<Uint8Array> }).readable, { headers });
   });
 
@@ -324,6 +325,24 @@ function hasUnreadBody(request: Request): boolean {
   const length = request.headers.get('content-length');
   const sent = request.headers.has('transfer-encoding') || (length !== null && length !== '0');
   return sent && !request.bodyUsed;
+}
+
+/** The shared empty set: most streams filter on one dimension, and 10 000 streams would each hold three empty sets. */
+const NONE: ReadonlySet<never> = new Set();
+const setOf = <T>(values: readonly T[]): ReadonlySet<T> => (values.length ? new Set(values) : NONE);
+
+/**
+ * The sink of a stream under @hono/node-server. Made outside the route handler, so that
+ * an open stream holds its response and nothing of the request's context.
+ */
+function nodeSink(outgoing: ServerResponse, headers: Record<string, string>, logger: JobStatusLogger) {
+  return (gone: () => void) => nodeResponseSink(outgoing, headers, gone, (reason) => logger.error({ reason }, 'job-status: stream closed'));
+}
+
+let RESPONSE_ALREADY_SENT: Response | null = null;
+/** @hono/node-server's marker for a response written directly, loaded with the first stream. */
+async function alreadySent(): Promise<Response> {
+  return (RESPONSE_ALREADY_SENT ??= (await import('@hono/node-server/utils/response')).RESPONSE_ALREADY_SENT);
 }
 
 /** Node's response, when the app runs under @hono/node-server (which passes it as `c.env.outgoing`). */

@@ -17,6 +17,11 @@ export interface SseSink {
   end(): void;
   /** Ends the stream at once, dropping what is buffered; `reason` is logged by the server. */
   destroy(reason: string): void;
+  /**
+   * Sends what was written since the sink was made: a sink may hold the opening of a
+   * stream (headers, retry, the first snapshots, `ready`) and send it in one piece.
+   */
+  flush?(): void;
 }
 
 /**
@@ -90,18 +95,25 @@ export function nodeResponseSink(
   gone: () => void,
   log: (reason: string) => void,
 ): SseSink {
+  // The headers go out with the first bytes, and everything until `flush()` in one write:
+  // opening a stream is then one send on the socket, not five.
   response.writeHead(200, headers);
-  response.flushHeaders();
+  response.cork();
   response.on('close', gone);
   return {
     write: (chunk) => {
       if (!response.destroyed) response.write(chunk);
+    },
+    flush: () => {
+      if (response.writableCorked) response.uncork();
     },
     get buffered() {
       return response.writableLength;
     },
     drained: (bytes) =>
       new Promise<void>((resolve) => {
+        // Held bytes never drain: waiting for room sends them.
+        if (response.writableCorked) response.uncork();
         // Node says 'drain' once its buffer is empty again after passing its high-water mark.
         const limit = Math.max(bytes, response.writableHighWaterMark);
         const check = () => {
