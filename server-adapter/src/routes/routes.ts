@@ -336,7 +336,15 @@ const setOf = <T>(values: readonly T[]): ReadonlySet<T> => (values.length ? new 
  * an open stream holds its response and nothing of the request's context.
  */
 function nodeSink(outgoing: ServerResponse, headers: Record<string, string>, logger: JobStatusLogger) {
-  return (gone: () => void) => nodeResponseSink(outgoing, headers, gone, (reason) => logger.error({ reason }, 'job-status: stream closed'));
+  return (gone: () => void) => nodeResponseSink(outgoing, headers, gone, closedLog(logger));
+}
+
+const closedLogs = new WeakMap<JobStatusLogger, (reason: string) => void>();
+/** What logs a closed stream, one function per logger (not per stream). */
+function closedLog(logger: JobStatusLogger) {
+  let log = closedLogs.get(logger);
+  if (!log) closedLogs.set(logger, (log = (reason: string) => logger.error({ reason }, 'job-status: stream closed')));
+  return log;
 }
 
 let RESPONSE_ALREADY_SENT: Response | null = null;

@@ -86,6 +86,8 @@ export class SseHub<P> {
   readonly #feed: EventFeed;
   /** Resolves with the epoch once the feed knows where the log stands; retried after a failure. */
   #starting: Promise<string> | null = null;
+  /** Called by a session that closes; one function for all of them. */
+  readonly #closed = (session: SseSession<P>, reason: string) => this.#remove(session, reason);
   /** What every stream starts with (the reconnection delay and a heartbeat), encoded once. */
   readonly #opening: Uint8Array;
   #epoch: string | null = null;
@@ -142,7 +144,7 @@ export class SseHub<P> {
     const epoch = await this.#ready();
     const { maxBufferedBytes } = this.#options;
     const makeSink = options.sink ?? ((gone: () => void) => webStreamSink(maxBufferedBytes, gone));
-    const session = new SseSession<P>(options.principal, callerId, options.filter, maxBufferedBytes, (s, reason) => this.#remove(s, reason), makeSink);
+    const session = new SseSession<P>(options.principal, callerId, options.filter, maxBufferedBytes, this.#closed, makeSink);
     this.#add(session);
     options.signal?.addEventListener('abort', () => session.close('disconnected'), { once: true });
 
