@@ -77,7 +77,7 @@ function streamTargets(part) {
     out.push({
       name: `Opening ${n} streams (?job=, ${(topic / 10).toLocaleString('en-US')} jobs)`,
       goal: '≤ 1.5× the raw node:http SSE server',
-      figure: `${(ours.connect_ms / 1000).toFixed(2)} s vs ${(base.connect_ms / 1000).toFixed(2)} s (${ratio(connect)})`,
+      figure: `${(ours.connect_ms / 1000).toFixed(2)} s vs ${(base.connect_ms / 1000).toFixed(2)} s (${ratio(connect)}); server CPU per stream opened ${Math.round(ours.connect_server_cpu_us_per_stream)} vs ${Math.round(base.connect_server_cpu_us_per_stream)} µs (${ratio(ours.connect_server_cpu_us_per_stream / base.connect_server_cpu_us_per_stream)})`,
       verdict: connect <= 1.5 ? 'met' : 'missed',
     });
     const rss = ours.idle_rss_mb / base.idle_rss_mb;

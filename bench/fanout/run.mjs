@@ -58,6 +58,7 @@ async function measureConfig({ impl, shape, n, rates, plan, log, notes }) {
     const base = await server.call('stats');
     for (let i = 0; i < CLIENT_PROCESSES; i++) clients.push(await startWorker('bench/fanout/client.mjs'));
     const all = subscribers(shape, n, jobIds);
+    const beforeConnect = await server.call('usage');
     const t0 = performance.now();
     const opened = await Promise.all(
       clients.map((client, c) =>
@@ -65,12 +66,14 @@ async function measureConfig({ impl, shape, n, rates, plan, log, notes }) {
       ),
     );
     const connectMs = performance.now() - t0;
+    // CPU the server spent opening the streams: steadier than the wall time on a busy machine.
+    const connectCpuMs = (await server.call('usage')).cpuMs - beforeConnect.cpuMs;
     const connected = opened.reduce((sum, r) => sum + r.connected, 0);
     const errors = Object.assign({}, ...opened.map((r) => r.errors));
     await sleep(plan.settleMs);
     const idle = await server.call('stats');
     const rssPerIdleKB = connected ? (idle.rss - base.rss) / connected / 1024 : null;
-    log(`  ${impl} ${shape} n=${n}: ${connected} connected in ${Math.round(connectMs)} ms, idle RSS ${(idle.rss / 2 ** 20).toFixed(0)} MB`);
+    log(`  ${impl} ${shape} n=${n}: ${connected} connected in ${Math.round(connectMs)} ms (server CPU ${connected ? Math.round((connectCpuMs * 1000) / connected) : '–'} µs per stream), idle RSS ${(idle.rss / 2 ** 20).toFixed(0)} MB`);
 
     // Warm-up (not recorded): the first events through a fresh process pay for JIT compilation.
     await Promise.all(clients.map((client) => client.call('begin', { run: 'warmup' })));
@@ -137,6 +140,7 @@ async function measureConfig({ impl, shape, n, rates, plan, log, notes }) {
         connected: watching,
         connect_errors: errors,
         connect_ms: Math.round(connectMs),
+        connect_server_cpu_us_per_stream: connected ? (connectCpuMs * 1000) / connected : null,
         emitted: result.emitted,
         emit_target: result.total,
         emit_s: result.elapsedMs / 1000,
