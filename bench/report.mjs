@@ -38,6 +38,7 @@ function fanout(part) {
       num(r.rate),
       r.impl,
       num(r.connected),
+      `${num(r.emitted)} / ${num(r.published)} / ${num(r.folded)}`,
       `${num(r.received)} / ${num(r.expected)}`,
       num(r.lost),
       num(r.closed_during_run),
@@ -56,20 +57,58 @@ function fanout(part) {
   }
   const p = part.plan;
   return [
-    `${p.durationMs / 1000} s of updates per row, then up to ${p.drainMs / 1000} s to drain; ${p.clientProcesses} client processes; broadcast spreads updates over ${p.broadcastJobs} jobs, topic has subscribers/10 jobs with 10 streams each; both servers cut a reader off past ${p.maxBufferedBytes / KB} KiB unsent ("streams cut"). A server that cannot keep up is offered fewer updates (the emitter stops 2 s after the window; see the notes), so "delivered/s" is its sustained rate. "server CPU" is the share of one core from the start of the updates to the end of the drain, and CPU time per delivered event. Latency: receive time minus the emit time stamped by the job handler (job-status) or the broadcaster, in ms. Ratios are job-status ÷ baseline.`,
+    `${p.durationMs / 1000} s of updates per row, then up to ${p.drainMs / 1000} s to drain; ${p.clientProcesses} client processes; broadcast spreads updates over ${p.broadcastJobs} jobs, topic has subscribers/10 jobs with 10 streams each, hot has one job that every stream watches; both servers cut a reader off past ${p.maxBufferedBytes / KB} KiB unsent ("streams cut"). A server that cannot keep up is offered fewer updates (the emitter stops 2 s after the window; see the notes), so "delivered/s" is its sustained rate. "server CPU" is the share of one core from the start of the updates to the end of the drain, and CPU time per delivered event. Latency: receive time minus the emit time stamped by the job handler (job-status) or the broadcaster, in ms. Ratios are job-status ÷ baseline. "updates / events / folded": the changes the handlers made, the events the server published, and the changes that went out folded into a later event (see docs/server.md, "Folding"); "expected" is events × the streams that watch each job.`,
     '',
     table(
-      ['subscribers', 'shape', 'updates/s', 'server', 'connected', 'received / expected', 'lost', 'streams cut', 'p50', 'p99', 'max', 'p99 ratio', 'delivered/s', 'rate ratio', 'server CPU', 'server peak RSS MB', 'RSS per idle conn KB', 'client CPU', 'loop delay p99 / max'],
+      ['subscribers', 'shape', 'updates/s', 'server', 'connected', 'updates / events / folded', 'received / expected', 'lost', 'streams cut', 'p50', 'p99', 'max', 'p99 ratio', 'delivered/s', 'rate ratio', 'server CPU', 'server peak RSS MB', 'RSS per idle conn KB', 'client CPU', 'loop delay p99 / max'],
       rows,
     ),
+    ...scaling(part),
     ...(part.notes?.length ? ['', ...part.notes.map((n) => `Note: ${n}`)] : []),
   ].join('\n');
+}
+
+/** How connect time, idle RSS and p99 grow with the number of streams, per shape, against the baseline. */
+function scaling(part) {
+  const rate = Math.min(...part.plan.rates);
+  const out = [];
+  for (const shape of ['topic', 'broadcast']) {
+    const sizes = [...new Set(part.rows.filter((r) => r.shape === shape).map((r) => r.subscribers))].sort((a, b) => a - b);
+    if (sizes.length < 2) continue;
+    const pick = (impl, n) => part.rows.find((r) => r.impl === impl && r.shape === shape && r.subscribers === n && r.rate === rate);
+    const rows = sizes.map((n) => {
+      const b = pick('baseline', n);
+      const j = pick('job-status', n);
+      const three = (f, fmt) => [b ? fmt(f(b)) : '–', j ? fmt(f(j)) : '–', b && j ? ratio(f(j) / f(b)) : '–'];
+      return [
+        num(n),
+        ...three((r) => r.connect_ms, num),
+        ...three((r) => r.connect_server_cpu_us_per_stream, (v) => num(v, 0)),
+        ...three((r) => r.idle_rss_mb ?? r.server_peak_rss_mb, num),
+        ...three((r) => r.latency_ms.p99, ms),
+      ];
+    });
+    out.push(
+      '',
+      `Scaling, ${shape}, ${num(rate)} updates/s: how opening the streams (wall time, and the server's CPU per stream opened, steadier on a busy machine), the server's RSS with them open (idle) and p99 grow with the number of streams.`,
+      '',
+      table(['streams', 'connect ms (baseline)', 'connect ms (job-status)', 'ratio', 'server CPU µs per open (baseline)', 'server CPU µs per open (job-status)', 'ratio', 'idle RSS MB (baseline)', 'idle RSS MB (job-status)', 'ratio', 'p99 ms (baseline)', 'p99 ms (job-status)', 'ratio'], rows),
+    );
+  }
+  return out;
 }
 
 function polling(part) {
   if (part.error) return `Error: ${part.error}`;
   const bare = part.rows.find((r) => r.key === 'bare');
   const p = part.plan;
+  const byIds = part.rows.filter((r) => r.ids);
+  const curve = byIds.length > 1
+    ? [
+        '',
+        `Cost by number of ids (\`GET /?ids=\`, half running jobs, half finished ones from SQLite): server µs per request ${byIds.map((r) => `${r.ids}: ${num(r.server_cpu_us_per_req, 1)}`).join(', ')}; about ${num((byIds.at(-1).server_cpu_us_per_req - byIds[0].server_cpu_us_per_req) / (byIds.at(-1).ids - byIds[0].ids), 1)} µs per extra id (the bare route: ${num(bare.server_cpu_us_per_req, 1)} µs).`,
+      ]
+    : [];
   return [
     `${p.connections} keep-alive connections, one request in flight each; ${p.rounds} rounds of ${p.sliceMs / 1000} s per scenario, scenarios taking turns. Ratio: req/s ÷ the bare route's.`,
     '',
@@ -88,6 +127,7 @@ function polling(part) {
         Object.entries(r.statuses).map(([s, n]) => `${s}: ${num(n)}`).join(', '),
       ]),
     ),
+    ...curve,
   ].join('\n');
 }
 

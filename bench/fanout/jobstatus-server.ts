@@ -45,7 +45,8 @@ serveCommands({
       store: store === 'memory' ? memoryStore() : sqliteStore({ path: join(dir, 'jobs.db') }),
       bus,
       authorize: (c) => ({ id: c.req.header('x-bench-sub') ?? 'anonymous' }),
-      limits: { maxBufferedBytes },
+      // Every job is enqueued at once and waits to start: the queue bounds must hold them all.
+      limits: { maxBufferedBytes, maxQueuedPerKind: jobCount, maxQueuedJobs: jobCount },
       logger: { info: () => undefined, error: (record) => console.error('job-status server:', JSON.stringify(record)) },
     });
     jobs.define('bench.tick', {

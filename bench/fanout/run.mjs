@@ -22,8 +22,8 @@ const BROADCAST_JOBS = 100;
 export function fanoutPlan(quick) {
   if (process.env.BENCH_FANOUT_PLAN) return JSON.parse(process.env.BENCH_FANOUT_PLAN);
   return quick
-    ? { sizes: [200], rates: [100, 1000], durationMs: 1500, drainMs: 3000, settleMs: 500 }
-    : { sizes: [1000, 5000, 10_000], rates: [100, 1000], durationMs: 10_000, drainMs: 15_000, settleMs: 2000 };
+    ? { sizes: [200], rates: [100, 1000], hot: { sizes: [200], rates: [100] }, durationMs: 1500, drainMs: 3000, settleMs: 500 }
+    : { sizes: [1000, 5000, 10_000], rates: [100, 1000], hot: { sizes: [1000], rates: [100] }, durationMs: 10_000, drainMs: 15_000, settleMs: 2000 };
 }
 
 function openFileLimit() {
@@ -34,17 +34,21 @@ function openFileLimit() {
   }
 }
 
+/** Jobs the server runs for a shape: broadcast spreads over 100, topic has n/10, hot has one. */
+const jobsFor = (shape, n) => (shape === 'broadcast' ? BROADCAST_JOBS : shape === 'hot' ? 1 : Math.max(1, Math.round(n / 10)));
+
 /** Subscribers: index, the path it opens and the job it watches (null: every job). */
 function subscribers(shape, n, jobIds) {
   return Array.from({ length: n }, (_, index) => {
     if (shape === 'broadcast') return { index, path: '/events', job: null };
+    if (shape === 'hot') return { index, path: `/events?job=${jobIds[0]}`, job: jobIds[0] };
     const job = jobIds[Math.floor(index / 10) % jobIds.length];
     return { index, path: `/events?job=${job}`, job };
   });
 }
 
-async function measureConfig({ impl, shape, n, plan, log, notes }) {
-  const jobCount = shape === 'broadcast' ? BROADCAST_JOBS : Math.max(1, Math.round(n / 10));
+async function measureConfig({ impl, shape, n, rates, plan, log, notes }) {
+  const jobCount = jobsFor(shape, n);
   const spec = SERVERS[impl];
   const server = await startWorker(spec.file, { ts: spec.ts, execArgv: ['--expose-gc', ...(process.env.BENCH_SERVER_FLAGS ? process.env.BENCH_SERVER_FLAGS.split(' ') : [])] });
   const clients = [];
@@ -54,6 +58,7 @@ async function measureConfig({ impl, shape, n, plan, log, notes }) {
     const base = await server.call('stats');
     for (let i = 0; i < CLIENT_PROCESSES; i++) clients.push(await startWorker('bench/fanout/client.mjs'));
     const all = subscribers(shape, n, jobIds);
+    const beforeConnect = await server.call('usage');
     const t0 = performance.now();
     const opened = await Promise.all(
       clients.map((client, c) =>
@@ -61,20 +66,22 @@ async function measureConfig({ impl, shape, n, plan, log, notes }) {
       ),
     );
     const connectMs = performance.now() - t0;
+    // CPU the server spent opening the streams: steadier than the wall time on a busy machine.
+    const connectCpuMs = (await server.call('usage')).cpuMs - beforeConnect.cpuMs;
     const connected = opened.reduce((sum, r) => sum + r.connected, 0);
     const errors = Object.assign({}, ...opened.map((r) => r.errors));
     await sleep(plan.settleMs);
     const idle = await server.call('stats');
     const rssPerIdleKB = connected ? (idle.rss - base.rss) / connected / 1024 : null;
-    log(`  ${impl} ${shape} n=${n}: ${connected} connected in ${Math.round(connectMs)} ms, idle RSS ${(idle.rss / 2 ** 20).toFixed(0)} MB`);
+    log(`  ${impl} ${shape} n=${n}: ${connected} connected in ${Math.round(connectMs)} ms (server CPU ${connected ? Math.round((connectCpuMs * 1000) / connected) : '–'} µs per stream), idle RSS ${(idle.rss / 2 ** 20).toFixed(0)} MB`);
 
     // Warm-up (not recorded): the first events through a fresh process pay for JIT compilation.
     await Promise.all(clients.map((client) => client.call('begin', { run: 'warmup' })));
-    await server.call('run', { run: 'warmup', rate: plan.rates[0], durationMs: 500 }, 30_000);
+    await server.call('run', { run: 'warmup', rate: rates[0], durationMs: 500 }, 30_000);
     await sleep(200);
     await Promise.all(clients.map((client) => client.call('end')));
 
-    for (const [r, rate] of plan.rates.entries()) {
+    for (const [r, rate] of rates.entries()) {
       if (r > 0) await Promise.all(clients.map((client) => client.call('reopen', { concurrency: 100, timeoutMs: 30_000 }, 120_000)));
       const run = `${impl === 'baseline' ? 'b' : 'j'}${shape[0]}${n}r${rate}`;
       const begun = await Promise.all(clients.map((client) => client.call('begin', { run })));
@@ -133,10 +140,13 @@ async function measureConfig({ impl, shape, n, plan, log, notes }) {
         connected: watching,
         connect_errors: errors,
         connect_ms: Math.round(connectMs),
+        connect_server_cpu_us_per_stream: connected ? (connectCpuMs * 1000) / connected : null,
         emitted: result.emitted,
         emit_target: result.total,
         emit_s: result.elapsedMs / 1000,
         published: Object.values(result.published).reduce((a, b) => a + b, 0),
+        // Updates the handlers made that went out inside a later event (the registry's folding).
+        folded: result.emitted - Object.values(result.published).reduce((a, b) => a + b, 0),
         expected,
         received,
         lost: Math.max(0, expected - received),
@@ -152,12 +162,13 @@ async function measureConfig({ impl, shape, n, plan, log, notes }) {
         server_rss_mb: serverAfter.rss / 2 ** 20,
         server_peak_rss_mb: peakRss / 2 ** 20,
         rss_per_idle_conn_kb: rssPerIdleKB,
+        idle_rss_mb: idle.rss / 2 ** 20,
         client_cpu_pct: reports.map((report, i) => cpuPercent(begun[i].usage, report.usage)),
         rss_guard_tripped: guarded,
       });
       const row = rows.at(-1);
       log(
-        `    ${rate}/s: ${received}/${expected} events, p99 ${fmt(hist.p99)} ms, ${Math.round(row.delivered_per_s)}/s delivered, ` +
+        `    ${rate}/s: ${result.emitted} updates, ${row.published} events (${row.folded} folded), ${received}/${expected} delivered, p99 ${fmt(hist.p99)} ms, ${Math.round(row.delivered_per_s)}/s delivered, ` +
           `server CPU ${Math.round(row.server_cpu_pct)}% (${fmt(row.server_cpu_us_per_delivery)} µs/delivery), loop delay p99 ${fmt(result.loopDelay.p99)} max ${fmt(result.loopDelay.max)} ms, clients ${row.client_cpu_pct.map((c) => `${Math.round(c)}%`).join(' ')}`,
       );
     }
@@ -183,15 +194,17 @@ export async function runFanout({ quick, log }) {
     return false;
   });
   const rows = [];
-  for (const n of sizes) {
-    for (const shape of plan.shapes ?? ['broadcast', 'topic']) {
-      for (const impl of plan.impls ?? ['baseline', 'job-status']) {
-        try {
-          rows.push(...(await measureConfig({ impl, shape, n, plan, log, notes })));
-        } catch (error) {
-          notes.push(`${impl} ${shape} n=${n} failed: ${error.message.split('\n')[0]}`);
-          log(`  ${notes.at(-1)}`);
-        }
+  const configs = [];
+  for (const n of sizes) for (const shape of plan.shapes ?? ['broadcast', 'topic']) configs.push({ shape, n, rates: plan.rates });
+  // One job watched by many streams: every update goes to all of them.
+  if (plan.hot) for (const n of plan.hot.sizes.filter((size) => limit === null || size + 200 <= limit)) configs.push({ shape: 'hot', n, rates: plan.hot.rates });
+  for (const { shape, n, rates } of configs) {
+    for (const impl of plan.impls ?? ['baseline', 'job-status']) {
+      try {
+        rows.push(...(await measureConfig({ impl, shape, n, rates, plan, log, notes })));
+      } catch (error) {
+        notes.push(`${impl} ${shape} n=${n} failed: ${error.message.split('\n')[0]}`);
+        log(`  ${notes.at(-1)}`);
       }
     }
   }

@@ -28,7 +28,14 @@ export async function runPolling({ quick, log }) {
       { name: 'GET /:id 304 (If-None-Match)', key: 'id_304', path: `/jobs/${running[0]}`, headers: { ...auth, 'If-None-Match': etag } },
       { name: 'GET /:id 200 (running job)', key: 'id_200', path: `/jobs/${running[0]}`, headers: auth },
       { name: 'GET /:id 200 (finished job, SQLite)', key: 'id_200_stored', path: `/jobs/${finished[0]}`, headers: auth },
-      { name: 'GET /?ids= 20 ids', key: 'ids_20', path: `/jobs?ids=${[...running.slice(0, 10), ...finished.slice(0, 10)].join(',')}`, headers: auth },
+      // How the cost grows with the number of ids: half running (memory), half finished (SQLite).
+      ...[1, 5, 20, 40].map((n) => ({
+        name: `GET /?ids= ${n} id${n === 1 ? '' : 's'}`,
+        key: `ids_${n}`,
+        ids: n,
+        path: `/jobs?ids=${[...running.slice(0, Math.floor(n / 2)), ...finished.slice(0, Math.ceil(n / 2))].join(',')}`,
+        headers: auth,
+      })),
     ];
     const load = (scenario, warmupMs, durationMs) =>
       client.call('load', { port, path: scenario.path, headers: scenario.headers ?? {}, connections: plan.connections, warmupMs, durationMs }, warmupMs + durationMs + 30_000);
@@ -55,6 +62,7 @@ export async function runPolling({ quick, log }) {
       rows.push({
         scenario: scenario.name,
         key: scenario.key,
+        ...(scenario.ids ? { ids: scenario.ids } : {}),
         requests: total.requests,
         statuses: total.statuses,
         req_per_s: total.requests / total.seconds,

@@ -224,6 +224,24 @@ describe('GET /events over a real socket', () => {
     expect(new Set(onPeerB.updates().map((u) => u.job_id))).toEqual(new Set([b, a2]));
   });
 
+  it('sends each event once to a stream that names a job and its kind, and to many streams on one job', async () => {
+    await setup();
+    const job = steppedKind('t.once', 2);
+    const id = await enqueue('t.once', 'peer-a');
+    const both = await stream(`?job=${id}&kind=t.once`);
+    const many = await Promise.all(Array.from({ length: 5 }, () => stream(`?job=${id}`)));
+    for (const s of [both, ...many]) await s.until(() => s.events.some((e) => e.event === 'ready'));
+    job.step();
+    job.step();
+    job.step();
+    for (const s of [both, ...many]) {
+      await s.until(() => s.updates().some((u) => u.state === 'success'));
+      const ids = s.updates().filter((u) => u.eventId).map((u) => u.eventId);
+      expect(ids.length).toBeGreaterThan(0);
+      expect(new Set(ids).size).toBe(ids.length);
+    }
+  });
+
   it('carries nothing of a job the caller may not see, live or replayed, and refuses a viewer', async () => {
     await setup({ canSee: (principal, job) => job.actor === principal.name });
     ctx.jobs.define('t.own', { run: () => undefined });

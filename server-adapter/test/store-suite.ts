@@ -70,6 +70,29 @@ export function storeBehaviour(name: string, make: () => JobStore | Promise<JobS
       expect(await store.get(a.job_id)).toEqual(done);
     }));
 
+    it('reads back exactly what it saved, one job or many at once', withStore(async (store) => {
+      const saved = [
+        await store.save(jobFixture({ input: null, has_logs: true, message: 'Quotes " and \\ and a line\nbreak, ünïcødé, 🚀' }), { durable: true }),
+        await store.save(jobFixture({ input: undefined, target: null, actor: null, phase: 'Uploading', progress: { percent: 12.5, current: 5, total: 40, unit: 'files' } }), { durable: true }),
+      ];
+      const a = saved[0]!;
+      saved.push(await store.save({ ...finished(a, 'failed', new Date().toISOString()), result: null }, { durable: true }));
+      saved.shift();
+      const b = await store.save(jobFixture({ input: { nested: { list: [1, 'two', null] } } }), { durable: true });
+      saved.push(await store.save({ ...finished(b, 'success', new Date().toISOString()), result: { files: 3, names: ['a', 'b'] } }, { durable: true }));
+      // A busy job saved again and again, a few columns at a time, reads back as its last save.
+      let busy = await store.save(jobFixture({ owner: 'me' }), { durable: true });
+      busy = await store.save({ ...busy, state: 'running', started_at: new Date().toISOString(), phase: 'Counting' }, { durable: true });
+      busy = await store.save({ ...busy, progress: { percent: null, current: 1, total: null, unit: 'rows' } }, { durable: true });
+      busy = await store.save({ ...busy, progress: { percent: null, current: 2, total: null, unit: 'rows' }, has_logs: true, message: 'two' }, { durable: true });
+      busy = await store.save({ ...busy, phase: null, message: null }, { durable: true });
+      saved.push(busy);
+      for (const job of saved) expect(await store.get(job.job_id)).toEqual(job);
+      const many = await store.getMany(saved.map((job) => job.job_id));
+      expect(many.sort((x, y) => x.seq - y.seq)).toEqual([...saved].sort((x, y) => x.seq - y.seq));
+      expect(await store.getMany([])).toEqual([]);
+    }));
+
     it('finds a job by idempotency key', withStore(async (store) => {
       const a = await store.save(jobFixture({ idempotency_key: 'ada\nk1' }), { durable: true });
       expect((await store.findByIdempotencyKey('ada\nk1'))?.job_id).toBe(a.job_id);

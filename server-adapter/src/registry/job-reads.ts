@@ -31,10 +31,9 @@ export class JobReads {
 
   /** The wire snapshot, with the typical duration of its kind and target while the job is busy. */
   outward(job: StoredJob): JobSnapshot {
-    const snapshot = publicSnapshot(job);
-    if (isTerminalState(job.state)) return snapshot;
+    if (isTerminalState(job.state)) return publicSnapshot(job);
     const typical = this.#options.typical.peek(job.kind, job.target);
-    return typeof typical === 'number' ? { ...snapshot, typical_duration_ms: typical } : snapshot;
+    return publicSnapshot(job, typeof typical === 'number' ? typical : undefined);
   }
 
   /** The snapshot readers see now of a job read earlier. */

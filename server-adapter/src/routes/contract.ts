@@ -1,4 +1,5 @@
-import { describeRoute, resolver } from 'hono-openapi';
+import type { Context, MiddlewareHandler, Next } from 'hono';
+import { describeRoute as openApiRoute, resolver } from 'hono-openapi';
 import type { DescribeRouteOptions } from 'hono-openapi';
 import { JOB_STATES, LIST_SORTS } from '@job-status/protocol';
 import {
@@ -78,6 +79,14 @@ export const SSE_EVENTS = {
   ready: { id: '`<epoch>-<seq>`: the position in the log', data: { type: 'object' }, description: 'The replay or the initial snapshots are sent; live events follow.' },
   heartbeat: { id: null, data: { type: 'object', properties: { interval_ms: { type: 'integer' } } }, description: 'Sent every `heartbeatMs` (default 15 s), without `id:`, so it never moves the resume point.' },
 } as const;
+
+/**
+ * `describeRoute`, as a synchronous pass-through: the same OpenAPI entry (hono-openapi
+ * reads it off the handler), without an async function and its promise on every request.
+ */
+function describeRoute(spec: DescribeRouteOptions): MiddlewareHandler {
+  return Object.assign((_c: Context, next: Next) => next(), openApiRoute(spec));
+}
 
 export const routeDocs = {
   create: describeRoute({

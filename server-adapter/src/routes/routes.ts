@@ -78,6 +78,12 @@ const STATUS_CODES: Record<number, string> = {
 export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
   const { registry, hub, limits, canSee } = deps;
   const app = new Hono<JobStatusEnv<P>>();
+  // Known once the store opened; each request before that waits for it.
+  let epochNow: string | null = null;
+  void deps.epoch.then((epoch) => (epochNow = epoch), () => undefined);
+  const epochOf = async () => epochNow ?? (await deps.epoch);
+  let started = false;
+  void registry.ready.then(() => (started = true), () => undefined);
   const enqueueRate = new CallerRateLimit({ perMinute: limits.enqueuesPerMinute, burst: limits.enqueueBurst });
   const visible = (principal: P, job: JobSnapshot | null): job is JobSnapshot =>
     job !== null && (!canSee || canSee(principal, job));
@@ -112,8 +118,9 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
   });
 
   app.use('*', async (c, next) => {
-    await deps.health.whenOpened();
-    await registry.ready;
+    // Awaited only until they have happened: a poll is the hot path.
+    if (deps.health.state === 'opening') await deps.health.whenOpened();
+    if (!started) await registry.ready;
     const principal = await deps.authorize(c);
     if (principal === null || principal === undefined) throw new JobStatusError(401, 'unauthorized', 'Sign in to see jobs.');
     if (principal === false) throw new JobStatusError(403, 'forbidden', 'You are signed in but not allowed to use jobs.');
@@ -171,12 +178,15 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
 
   app.get('/', routeDocs.list, async (c) => {
     const principal = c.get('jobStatusPrincipal');
-    const ids = listParam(c.req.queries('ids'));
+    const idsParam = c.req.queries('ids');
     pollHeaders(c);
-    if (c.req.queries('ids')) {
+    if (idsParam) {
+      const ids = listParam(idsParam);
       if (ids.length > limits.maxIds) throw badRequest('too_many_ids', `ids: at most ${limits.maxIds} ids per request`);
       const jobs = (await registry.getMany([...new Set(ids.map((id) => jobId(id, 'ids')))])).filter((job) => visible(principal, job));
-      const etag = `W/"${(await deps.epoch)}-${hash(jobs.map((job) => `${job.job_id}:${job.seq}`).join(','))}"`;
+      let versions = '';
+      for (const job of jobs) versions += `${versions ? ',' : ''}${job.job_id}:${job.seq}`;
+      const etag = `W/"${await epochOf()}-${hash(versions)}"`;
       c.header('ETag', etag);
       if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304);
       return c.json({ jobs, next_cursor: null });
@@ -204,8 +214,10 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
 
   app.get('/events', routeDocs.events, async (c) => {
     const principal = c.get('jobStatusPrincipal');
+    // Every parameter in one parse of the query string.
+    const query = c.req.queries();
     const filters = (field: string) => {
-      const values = listParam(c.req.queries(field));
+      const values = listParam(query[field]);
       if (values.length > limits.maxIds) throw badRequest(`too_many_${field}s`, `${field}: at most ${limits.maxIds} values per stream`);
       return values;
     };
@@ -218,7 +230,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     const kinds = filters('kind').map((kind) => name(kind, 'kind'));
     const targets = filters('target').map((target) => name(target, 'target'));
     const states = statesParam(filters('state'));
-    const lastEventId = c.req.header(LAST_EVENT_ID_HEADER) ?? c.req.query(LAST_EVENT_ID_PARAM) ?? null;
+    const lastEventId = c.req.header(LAST_EVENT_ID_HEADER) ?? query[LAST_EVENT_ID_PARAM]?.[0] ?? null;
     if (lastEventId !== null && lastEventId.length > 100) {
       throw badRequest('invalid_last_event_id', 'Last-Event-ID: expected an event id this server sent, such as "a1b2c3-42"');
     }
@@ -235,26 +247,25 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     const stream = {
       principal,
       callerId: principal.id,
-      filter: { jobs: new Set([...jobs, ...logs.keys()]), kinds: new Set(kinds), targets: new Set(targets), states: new Set(states) },
+      filter: { jobs: setOf([...jobs, ...logs.keys()]), kinds: setOf(kinds), targets: setOf(targets), states: setOf(states) },
       logs,
       lastEventId: lastEventId === '' ? null : lastEventId,
-      signal: c.req.raw.signal,
     };
     const outgoing = nodeResponseOf(c);
     if (outgoing) {
       // Under @hono/node-server: write to the socket directly (with the headers middleware
       // set so far, such as CORS), without a web stream per subscriber on the hot path.
-      const merged = { ...Object.fromEntries(c.res.headers), ...headers };
-      await hub.open({ ...stream, sink: (gone) => nodeResponseSink(outgoing, merged, gone, (reason) => deps.logger.error({ reason }, 'job-status: stream closed')) });
-      return (await import('@hono/node-server/utils/response')).RESPONSE_ALREADY_SENT;
+      // The response's 'close' tells when the client goes: no abort signal is needed.
+      await hub.open({ ...stream, sink: nodeSink(outgoing, { ...Object.fromEntries(c.res.headers), ...headers }, deps.logger) });
+      return RESPONSE_ALREADY_SENT ?? (await alreadySent());
     }
-    const session = await hub.open(stream);
+    const session = await hub.open({ ...stream, signal: c.req.raw.signal });
     return new Response((session.sink as SseSink & { readable: ReadableStream<Uint8Array> }).readable, { headers });
   });
 
   app.get('/:id', routeDocs.get, async (c) => {
     const job = await visibleJob(c);
-    const etag = `"${await deps.epoch}-${job.seq}"`;
+    const etag = `"${await epochOf()}-${job.seq}"`;
     pollHeaders(c);
     c.header('ETag', etag);
     if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304);
@@ -316,6 +327,32 @@ function hasUnreadBody(request: Request): boolean {
   const length = request.headers.get('content-length');
   const sent = request.headers.has('transfer-encoding') || (length !== null && length !== '0');
   return sent && !request.bodyUsed;
+}
+
+/** The shared empty set: most streams filter on one dimension, and 10 000 streams would each hold three empty sets. */
+const NONE: ReadonlySet<never> = new Set();
+const setOf = <T>(values: readonly T[]): ReadonlySet<T> => (values.length ? new Set(values) : NONE);
+
+/**
+ * The sink of a stream under @hono/node-server. Made outside the route handler, so that
+ * an open stream holds its response and nothing of the request's context.
+ */
+function nodeSink(outgoing: ServerResponse, headers: Record<string, string>, logger: JobStatusLogger) {
+  return (gone: () => void) => nodeResponseSink(outgoing, headers, gone, closedLog(logger));
+}
+
+const closedLogs = new WeakMap<JobStatusLogger, (reason: string) => void>();
+/** What logs a closed stream, one function per logger (not per stream). */
+function closedLog(logger: JobStatusLogger) {
+  let log = closedLogs.get(logger);
+  if (!log) closedLogs.set(logger, (log = (reason: string) => logger.error({ reason }, 'job-status: stream closed')));
+  return log;
+}
+
+let RESPONSE_ALREADY_SENT: Response | null = null;
+/** @hono/node-server's marker for a response written directly, loaded with the first stream. */
+async function alreadySent(): Promise<Response> {
+  return (RESPONSE_ALREADY_SENT ??= (await import('@hono/node-server/utils/response')).RESPONSE_ALREADY_SENT);
 }
 
 /** Node's response, when the app runs under @hono/node-server (which passes it as `c.env.outgoing`). */

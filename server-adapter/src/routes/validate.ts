@@ -2,13 +2,14 @@ import type { JobState, ListSort } from '@job-status/protocol';
 import { LIST_SORTS } from '@job-status/protocol';
 import { JobStatusError } from '../errors.js';
 import { decodeCursor } from '../stores/cursor.js';
-import { JobIdSchema, JobStateSchema, ListSortSchema, NAME_MAX, NameSchema } from './schemas.js';
+import { JobIdSchema, JobStateSchema, ListSortSchema, NAME_MAX, NameSchema, UUID_PATTERN } from './schemas.js';
 
 export const badRequest = (code: string, message: string) => new JobStatusError(400, code, message);
 
 /** A job id from a path or a list; 400 naming `field` when it is not a UUID. */
 export function jobId(value: string, field: string): string {
-  if (!JobIdSchema.safeParse(value).success) throw badRequest('invalid_id', `${field}: expected a job id (UUID), got ${preview(value)}`);
+  // The pattern of JobIdSchema, tested directly: this runs for every id of every poll.
+  if (!UUID_PATTERN.test(value)) throw badRequest('invalid_id', `${field}: expected a job id (UUID), got ${preview(value)}`);
   return value.toLowerCase();
 }
 

@@ -86,6 +86,10 @@ export class SseHub<P> {
   readonly #feed: EventFeed;
   /** Resolves with the epoch once the feed knows where the log stands; retried after a failure. */
   #starting: Promise<string> | null = null;
+  /** Called by a session that closes; one function for all of them. */
+  readonly #closed = (session: SseSession<P>, reason: string) => this.#remove(session, reason);
+  /** What every stream starts with (the reconnection delay and a heartbeat), encoded once. */
+  readonly #opening: Uint8Array;
   #epoch: string | null = null;
 
   constructor(options: SseHubOptions<P>) {
@@ -106,6 +110,7 @@ export class SseHub<P> {
       else if (message.type === 'log') this.#logs.offer(message.job_id, message.lines, message.last_seq);
     });
     const beat = encoder.encode(encodeFrame({ event: JobEvent.heartbeat, data: JSON.stringify({ interval_ms: options.heartbeatMs }) }));
+    this.#opening = encoder.encode(encodeFrame({ retry: RETRY_MS }) + encodeFrame({ event: JobEvent.heartbeat, data: JSON.stringify({ interval_ms: options.heartbeatMs }) }));
     this.#heartbeat = setInterval(() => {
       for (const session of this.#sessions) if (!session.pending) session.send(beat);
       // What the bus lost (an outage) reaches streams from the store within one interval.
@@ -139,16 +144,17 @@ export class SseHub<P> {
     const epoch = await this.#ready();
     const { maxBufferedBytes } = this.#options;
     const makeSink = options.sink ?? ((gone: () => void) => webStreamSink(maxBufferedBytes, gone));
-    const session = new SseSession<P>(options.principal, callerId, options.filter, maxBufferedBytes, (s, reason) => this.#remove(s, reason), makeSink);
+    const session = new SseSession<P>(options.principal, callerId, options.filter, maxBufferedBytes, this.#closed, makeSink);
     this.#add(session);
     options.signal?.addEventListener('abort', () => session.close('disconnected'), { once: true });
 
-    session.send(encodeFrame({ retry: RETRY_MS }));
-    session.send(encodeFrame({ event: JobEvent.heartbeat, data: JSON.stringify({ interval_ms: this.#options.heartbeatMs }) }));
+    session.send(this.#opening);
     try {
       let position: number;
       // A replay the process has no room for is served as a resync: the snapshots say the same in less.
       const replayable = resumeFrom && resumeFrom.epoch === epoch && this.#budget.hasRoom;
+      // A replay may wait its turn: the client gets the opening of its stream meanwhile.
+      if (replayable) session.sink.flush?.();
       const replayed = replayable ? await this.#budget.run(() => this.#replay(session, epoch, resumeFrom.seq)) : null;
       if (replayed !== null) {
         position = replayed;
@@ -163,6 +169,7 @@ export class SseHub<P> {
       session.pending = null;
       session.send(encodeFrame({ event: JobEvent.ready, id: formatEventId({ epoch, seq: position }), data: '{}' }));
       for (const [seq, chunk] of pending) if (seq > position) session.send(chunk);
+      session.sink.flush?.();
       await this.#followLogs(session, options.logs);
     } catch (error) {
       session.abort('replay-failed');
@@ -272,7 +279,14 @@ export class SseHub<P> {
     const byKind = this.#byKind.get(snapshot.kind);
     const byTarget = snapshot.target === null ? undefined : this.#byTarget.get(snapshot.target);
     const byState = this.#byState.get(snapshot.state);
-    if (byJob || byKind || byTarget || byState) {
+    const indexed = Number(!!byJob) + Number(!!byKind) + Number(!!byTarget) + Number(!!byState);
+    if (indexed === 1) {
+      // One index holds every stream to offer (the usual case, such as many streams on one
+      // job): each is in it once, so there is nothing to deduplicate.
+      for (const session of (byJob ?? byKind ?? byTarget ?? byState)!) {
+        if (this.#carries(session, snapshot)) session.deliver(seq, frame());
+      }
+    } else if (indexed > 1) {
       const seen = new Set<SseSession<P>>();
       for (const sessions of [byJob, byKind, byTarget, byState]) {
         if (!sessions) continue;

@@ -17,6 +17,11 @@ export interface SseSink {
   end(): void;
   /** Ends the stream at once, dropping what is buffered; `reason` is logged by the server. */
   destroy(reason: string): void;
+  /**
+   * Sends what was written since the sink was made: a sink may hold the opening of a
+   * stream (headers, retry, the first snapshots, `ready`) and send it in one piece.
+   */
+  flush?(): void;
 }
 
 /**
@@ -90,34 +95,61 @@ export function nodeResponseSink(
   gone: () => void,
   log: (reason: string) => void,
 ): SseSink {
-  response.writeHead(200, headers);
-  response.flushHeaders();
-  response.on('close', gone);
-  return {
-    write: (chunk) => {
-      if (!response.destroyed) response.write(chunk);
-    },
-    get buffered() {
-      return response.writableLength;
-    },
-    drained: (bytes) =>
-      new Promise<void>((resolve) => {
-        // Node says 'drain' once its buffer is empty again after passing its high-water mark.
-        const limit = Math.max(bytes, response.writableHighWaterMark);
-        const check = () => {
-          if (!response.destroyed && !response.writableEnded && response.writableLength > limit) return;
-          response.off('drain', check);
-          response.off('close', check);
-          resolve();
-        };
-        response.on('drain', check);
-        response.on('close', check);
-        check();
-      }),
-    end: () => response.end(),
-    destroy: (reason) => {
-      log(reason);
-      response.destroy();
-    },
-  };
+  return new NodeResponseSink(response, headers, gone, log);
+}
+
+/** A class, not an object of closures: ten thousand open streams share its methods. */
+class NodeResponseSink implements SseSink {
+  readonly #response: ServerResponse;
+  readonly #log: (reason: string) => void;
+
+  constructor(response: ServerResponse, headers: Record<string, string>, gone: () => void, log: (reason: string) => void) {
+    this.#response = response;
+    this.#log = log;
+    // The headers go out with the first bytes, and everything until `flush()` in one write:
+    // opening a stream is then one send on the socket, not five.
+    response.writeHead(200, headers);
+    response.cork();
+    response.on('close', gone);
+  }
+
+  write(chunk: Uint8Array) {
+    if (!this.#response.destroyed) this.#response.write(chunk);
+  }
+
+  flush() {
+    if (this.#response.writableCorked) this.#response.uncork();
+  }
+
+  get buffered() {
+    return this.#response.writableLength;
+  }
+
+  drained(bytes: number) {
+    const response = this.#response;
+    return new Promise<void>((resolve) => {
+      // Held bytes never drain: waiting for room sends them.
+      if (response.writableCorked) response.uncork();
+      // Node says 'drain' once its buffer is empty again after passing its high-water mark.
+      const limit = Math.max(bytes, response.writableHighWaterMark);
+      const check = () => {
+        if (!response.destroyed && !response.writableEnded && response.writableLength > limit) return;
+        response.off('drain', check);
+        response.off('close', check);
+        resolve();
+      };
+      response.on('drain', check);
+      response.on('close', check);
+      check();
+    });
+  }
+
+  end() {
+    this.#response.end();
+  }
+
+  destroy(reason: string) {
+    this.#log(reason);
+    this.#response.destroy();
+  }
 }

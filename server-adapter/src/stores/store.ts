@@ -140,8 +140,32 @@ export function refusal(current: Pick<StoredJob, 'job_id' | 'state' | 'owner'> |
   return null;
 }
 
-/** The wire snapshot of a stored job: drops what only the server needs. */
-export function publicSnapshot(job: StoredJob): JobSnapshot {
-  const { input: _input, idempotency_key: _key, owner: _owner, ...snapshot } = job;
+/**
+ * The wire snapshot of a stored job: drops what only the server needs, and adds
+ * `typicalDurationMs` when given. Built field by field, in the protocol's order: every
+ * read and every event goes through here, and a rest spread costs several times more.
+ */
+export function publicSnapshot(job: StoredJob, typicalDurationMs?: number): JobSnapshot {
+  const snapshot: JobSnapshot = {
+    job_id: job.job_id,
+    kind: job.kind,
+    target: job.target,
+    label: job.label,
+    state: job.state,
+    phase: job.phase,
+    progress: job.progress,
+    message: job.message,
+    error: job.error,
+    created_at: job.created_at,
+    started_at: job.started_at,
+    finished_at: job.finished_at,
+    updated_at: job.updated_at,
+    seq: job.seq,
+    has_logs: job.has_logs,
+    actor: job.actor,
+  };
+  if ('result' in job) snapshot.result = job.result;
+  const typical = typicalDurationMs ?? job.typical_duration_ms;
+  if (typical !== undefined) snapshot.typical_duration_ms = typical;
   return snapshot;
 }
