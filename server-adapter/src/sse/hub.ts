@@ -2,14 +2,15 @@ import type { JobLogLine, JobSnapshot } from '@job-status/protocol';
 import { JobEvent, formatEventId, parseEventId } from '@job-status/protocol';
 import type { JobBus } from '../buses/bus.js';
 import { JobStatusError } from '../errors.js';
-import { publicSnapshot } from '../stores/store.js';
-import type { JobStore, StoredJob } from '../stores/store.js';
+import type { JobStore } from '../stores/store.js';
 import type { JobStatusTelemetry } from '../telemetry/telemetry.js';
+import { CatchUp, REPLAY_STALL_MS, updateFrame } from './catch-up.js';
 import { EventFeed } from './event-feed.js';
 import { encodeFrame } from './frame.js';
 import { LogFollowers } from './log-followers.js';
 import { ReplayBudget } from './replay-budget.js';
-import { SseSession, isScoped, matchesFilter } from './session.js';
+import { SessionIndex } from './session-index.js';
+import { SseSession, matchesFilter } from './session.js';
 import { webStreamSink } from './sink.js';
 import type { SseSink } from './sink.js';
 import type { StreamFilter } from './session.js';
@@ -57,12 +58,6 @@ export interface OpenStreamOptions<P> {
 
 /** How long a browser waits before reconnecting, sent once per stream. */
 const RETRY_MS = 3000;
-/** Events read from the store per round while replaying. */
-const REPLAY_PAGE = 100;
-/** Snapshots a stream gets at most after a resync, besides the jobs it names. */
-const RESYNC_MAX_JOBS = 1000;
-/** How long a replay waits for a reader that takes nothing before cutting it off. */
-const REPLAY_STALL_MS = 30_000;
 const encoder = new TextEncoder();
 
 /**
@@ -72,15 +67,10 @@ const encoder = new TextEncoder();
  */
 export class SseHub<P> {
   readonly #options: SseHubOptions<P>;
-  readonly #byJob = new Map<string, Set<SseSession<P>>>();
-  readonly #byKind = new Map<string, Set<SseSession<P>>>();
-  readonly #byTarget = new Map<string, Set<SseSession<P>>>();
-  readonly #byState = new Map<string, Set<SseSession<P>>>();
+  readonly #sessions = new SessionIndex<P>();
   readonly #logs: LogFollowers;
   readonly #budget: ReplayBudget;
-  readonly #unfiltered = new Set<SseSession<P>>();
-  readonly #perCaller = new Map<string, number>();
-  readonly #sessions = new Set<SseSession<P>>();
+  readonly #catchUp: CatchUp<P>;
   readonly #unsubscribe: () => void;
   readonly #heartbeat: ReturnType<typeof setInterval>;
   readonly #feed: EventFeed;
@@ -98,6 +88,13 @@ export class SseHub<P> {
     this.#feed = new EventFeed(options.store, (seq, snapshot) => this.#broadcast(seq, snapshot), () => this.#resyncAll());
     this.#ready().catch(() => undefined);
     this.#budget = new ReplayBudget(options.maxReplayBytes, options.maxBufferedBytes / 2);
+    this.#catchUp = new CatchUp({
+      store: options.store,
+      budget: this.#budget,
+      snapshots: options.snapshots,
+      visible: (session, snapshot) => this.#visible(session, snapshot),
+      carries: (session, snapshot) => this.#carries(session, snapshot),
+    });
     this.#logs = new LogFollowers({
       read: options.logs,
       room: async (session) => (await session.room(this.#budget.window, REPLAY_STALL_MS)) && (await this.#budget.turn(), !session.closed),
@@ -112,7 +109,7 @@ export class SseHub<P> {
     const beat = encoder.encode(encodeFrame({ event: JobEvent.heartbeat, data: JSON.stringify({ interval_ms: options.heartbeatMs }) }));
     this.#opening = encoder.encode(encodeFrame({ retry: RETRY_MS }) + encodeFrame({ event: JobEvent.heartbeat, data: JSON.stringify({ interval_ms: options.heartbeatMs }) }));
     this.#heartbeat = setInterval(() => {
-      for (const session of this.#sessions) if (!session.pending) session.send(beat);
+      for (const session of this.#sessions.sessions()) if (!session.pending) session.send(beat);
       // What the bus lost (an outage) reaches streams from the store within one interval.
       if (this.#sessions.size) void this.#feed.sync().catch(() => undefined);
       void this.#logs.sync();
@@ -133,8 +130,7 @@ export class SseHub<P> {
    */
   async open(options: OpenStreamOptions<P>): Promise<SseSession<P>> {
     const { callerId } = options;
-    const count = this.#perCaller.get(callerId) ?? 0;
-    if (count >= this.#options.maxStreamsPerCaller) {
+    if (this.#sessions.countOf(callerId) >= this.#options.maxStreamsPerCaller) {
       throw new JobStatusError(429, 'too_many_streams', `At most ${this.#options.maxStreamsPerCaller} streams per caller are allowed; close one first.`);
     }
     const resumeFrom = options.lastEventId === null ? null : parseEventId(options.lastEventId);
@@ -145,7 +141,7 @@ export class SseHub<P> {
     const { maxBufferedBytes } = this.#options;
     const makeSink = options.sink ?? ((gone: () => void) => webStreamSink(maxBufferedBytes, gone));
     const session = new SseSession<P>(options.principal, callerId, options.filter, maxBufferedBytes, this.#closed, makeSink);
-    this.#add(session);
+    this.#sessions.add(session);
     options.signal?.addEventListener('abort', () => session.close('disconnected'), { once: true });
 
     session.send(this.#opening);
@@ -155,14 +151,14 @@ export class SseHub<P> {
       const replayable = resumeFrom && resumeFrom.epoch === epoch && this.#budget.hasRoom;
       // A replay may wait its turn: the client gets the opening of its stream meanwhile.
       if (replayable) session.sink.flush?.();
-      const replayed = replayable ? await this.#budget.run(() => this.#replay(session, epoch, resumeFrom.seq)) : null;
+      const replayed = replayable ? await this.#budget.run(() => this.#catchUp.replay(session, epoch, resumeFrom.seq)) : null;
       if (replayed !== null) {
         position = replayed;
       } else {
         position = await this.#options.store.head();
         if (resumeFrom) session.send(encodeFrame({ event: JobEvent.resync, data: '{}' }));
-        await this.#sendSnapshots(session);
-        if (resumeFrom) await this.#budget.run(() => this.#sendChangedSince(session, resumeFrom.seq));
+        await this.#catchUp.sendSnapshots(session);
+        if (resumeFrom) await this.#budget.run(() => this.#catchUp.sendChangedSince(session, resumeFrom.seq));
       }
       // Live events that the replay or the snapshots already covered are dropped.
       const pending = session.pending ?? [];
@@ -198,115 +194,20 @@ export class SseHub<P> {
       .finally(() => (this.#starting = null)));
   }
 
-  /**
-   * Sends the stored events after `after`; returns the last seq covered, or null when they
-   * are gone. A long absence can mean more to replay than the slow-reader bound: it goes
-   * as fast as the client reads (sending it all at once would cut the stream, and the
-   * same replay would cut the next one too). While the reader has no room, the replay
-   * holds nothing but its position: it reads the store again once there is room.
-   */
-  async #replay(session: SseSession<P>, epoch: string, after: number): Promise<number | null> {
-    let position = after;
-    for (;;) {
-      if (!(await session.room(this.#budget.window, REPLAY_STALL_MS))) return position;
-      await this.#budget.turn();
-      if (session.closed) return position;
-      const events = await this.#options.store.readEvents(position, REPLAY_PAGE);
-      if (events === null) return null;
-      let full = false;
-      for (const { seq, snapshot } of events) {
-        if (this.#carries(session, snapshot)) {
-          if (session.sink.buffered > this.#budget.window) {
-            full = true;
-            break;
-          }
-          session.send(updateFrame(epoch, seq, snapshot));
-        }
-        position = seq;
-      }
-      if (session.closed || (!full && events.length < REPLAY_PAGE)) return position;
-    }
-  }
-
-  async #sendSnapshots(session: SseSession<P>) {
-    if (!session.filter.jobs.size) return;
-    for (const snapshot of await this.#options.snapshots([...session.filter.jobs])) {
-      if (this.#visible(session, snapshot)) {
-        session.send(encodeFrame({ event: JobEvent.update, data: JSON.stringify(snapshot) }));
-      }
-    }
-  }
-
-  /**
-   * After a resync, a scoped or unfiltered stream gets the current snapshot of each job it
-   * carries that is busy or changed after `after` (numbers only grow, across epochs too),
-   * the most recently updated first found, at most RESYNC_MAX_JOBS; sent in log order, at
-   * the reader's pace. Named jobs already went out with their snapshots.
-   */
-  async #sendChangedSince(session: SseSession<P>, after: number) {
-    const { filter } = session;
-    if (!isScoped(filter) && filter.jobs.size) return;
-    const { store } = this.#options;
-    const found = new Map<string, JobSnapshot>();
-    const keep = (job: StoredJob) => {
-      if (found.size >= RESYNC_MAX_JOBS || filter.jobs.has(job.job_id)) return;
-      const snapshot = publicSnapshot(job);
-      if (this.#carries(session, snapshot)) found.set(job.job_id, snapshot);
-    };
-    for (const job of await store.listBusy()) keep(job);
-    const query = { kinds: [...filter.kinds], targets: [...filter.targets], states: [...(filter.states ?? [])], sort: 'updated_desc' as const, limit: 100 };
-    let cursor: string | undefined;
-    while (found.size < RESYNC_MAX_JOBS) {
-      const page = await store.list({ ...query, cursor });
-      const newer = page.jobs.filter((job) => job.seq > after);
-      newer.forEach(keep);
-      // Updated in order: a page with nothing newer means the rest is older still (give or take a clock step).
-      if (!newer.length || page.next_cursor === null) break;
-      cursor = page.next_cursor;
-    }
-    for (const snapshot of [...found.values()].sort((a, b) => a.seq - b.seq)) {
-      if (!(await session.room(this.#budget.window, REPLAY_STALL_MS))) return;
-      session.send(encodeFrame({ event: JobEvent.update, data: JSON.stringify(snapshot) }));
-    }
-  }
-
   #broadcast(seq: number, snapshot: JobSnapshot) {
     if (this.#epoch === null || !this.#sessions.size) return;
     let chunk: Uint8Array | null = null;
     const frame = () => (chunk ??= updateFrame(this.#epoch!, seq, snapshot));
-    // A filtered stream may sit in several indexes (a job= and a kind=): offer it once.
-    const byJob = this.#byJob.get(snapshot.job_id);
-    const byKind = this.#byKind.get(snapshot.kind);
-    const byTarget = snapshot.target === null ? undefined : this.#byTarget.get(snapshot.target);
-    const byState = this.#byState.get(snapshot.state);
-    const indexed = Number(!!byJob) + Number(!!byKind) + Number(!!byTarget) + Number(!!byState);
-    if (indexed === 1) {
-      // One index holds every stream to offer (the usual case, such as many streams on one
-      // job): each is in it once, so there is nothing to deduplicate.
-      for (const session of (byJob ?? byKind ?? byTarget ?? byState)!) {
-        if (this.#carries(session, snapshot)) session.deliver(seq, frame());
-      }
-    } else if (indexed > 1) {
-      const seen = new Set<SseSession<P>>();
-      for (const sessions of [byJob, byKind, byTarget, byState]) {
-        if (!sessions) continue;
-        for (const session of sessions) {
-          if (seen.has(session)) continue;
-          seen.add(session);
-          if (this.#carries(session, snapshot)) session.deliver(seq, frame());
-        }
-      }
-    }
-    // Unfiltered streams are in no other index, and carry every job the caller may see.
     const { canSee } = this.#options;
-    for (const session of this.#unfiltered) {
-      if (!canSee || canSee(session.principal, snapshot)) session.deliver(seq, frame());
-    }
+    this.#sessions.forCandidates(snapshot, (session, unfiltered) => {
+      // An unfiltered stream carries every job the caller may see.
+      if (unfiltered ? !canSee || canSee(session.principal, snapshot) : this.#carries(session, snapshot)) session.deliver(seq, frame());
+    });
   }
 
   /** Events this hub still owed were pruned: every stream reconnects and resumes (or resyncs). */
   #resyncAll() {
-    for (const session of [...this.#sessions]) session.close('resync');
+    for (const session of [...this.#sessions.sessions()]) session.close('resync');
   }
 
   #carries(session: SseSession<P>, snapshot: JobSnapshot) {
@@ -317,30 +218,9 @@ export class SseHub<P> {
     return !this.#options.canSee || this.#options.canSee(session.principal, snapshot);
   }
 
-  #add(session: SseSession<P>) {
-    const { jobs, kinds, targets, states = new Set() } = session.filter;
-    this.#sessions.add(session);
-    this.#perCaller.set(session.callerId, (this.#perCaller.get(session.callerId) ?? 0) + 1);
-    for (const id of jobs) addTo(this.#byJob, id, session);
-    // A scope is indexed by its kinds, or by its targets when it names no kind, or by its states.
-    if (kinds.size) for (const kind of kinds) addTo(this.#byKind, kind, session);
-    else if (targets.size) for (const target of targets) addTo(this.#byTarget, target, session);
-    else for (const state of states) addTo(this.#byState, state, session);
-    if (!jobs.size && !kinds.size && !targets.size && !states.size) this.#unfiltered.add(session);
-  }
-
   #remove(session: SseSession<P>, reason: string) {
-    if (!this.#sessions.delete(session)) return;
+    if (!this.#sessions.remove(session)) return;
     this.#options.telemetry.streamClosed(reason);
-    const left = (this.#perCaller.get(session.callerId) ?? 1) - 1;
-    if (left > 0) this.#perCaller.set(session.callerId, left);
-    else this.#perCaller.delete(session.callerId);
-    const { jobs, kinds, targets, states = [] } = session.filter;
-    for (const id of jobs) removeFrom(this.#byJob, id, session);
-    for (const kind of kinds) removeFrom(this.#byKind, kind, session);
-    for (const target of targets) removeFrom(this.#byTarget, target, session);
-    for (const state of states) removeFrom(this.#byState, state, session);
-    this.#unfiltered.delete(session);
     this.#logs.drop(session);
   }
 
@@ -348,23 +228,6 @@ export class SseHub<P> {
   close() {
     clearInterval(this.#heartbeat);
     this.#unsubscribe();
-    for (const session of [...this.#sessions]) session.close('server-closing');
+    for (const session of [...this.#sessions.sessions()]) session.close('server-closing');
   }
-}
-
-function updateFrame(epoch: string, seq: number, snapshot: JobSnapshot): Uint8Array {
-  return encoder.encode(encodeFrame({ event: JobEvent.update, id: formatEventId({ epoch, seq }), data: JSON.stringify(snapshot) }));
-}
-
-function addTo<K, V>(index: Map<K, Set<V>>, key: K, value: V) {
-  let set = index.get(key);
-  if (!set) index.set(key, (set = new Set()));
-  set.add(value);
-}
-
-function removeFrom<K, V>(index: Map<K, Set<V>>, key: K, value: V) {
-  const set = index.get(key);
-  if (!set) return;
-  set.delete(value);
-  if (!set.size) index.delete(key);
 }
