@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseEventId } from '@job-status/protocol';
 import { memoryStore } from '@job-status/hono';
 import type { JobContext } from '@job-status/hono';
-import { asAdmin, createTestJobs, gate, json, listen, openStream, wrap } from './support.js';
+import { asAdmin, createTestJobs, gate, json, listen, openStream, until, wrap } from './support.js';
 
 let ctx: ReturnType<typeof createTestJobs>;
 let server: Awaited<ReturnType<typeof listen>>;
@@ -48,6 +48,25 @@ function steppedKind(name: string, steps: number) {
     },
   });
   return { step: () => gates[next++]!.open() };
+}
+
+/**
+ * A kind `t.flood` that, once the returned gate opens, changes its phase (`bytes` long) up
+ * to `changes` times, until only one stream is left open.
+ */
+function floodKind(changes: number, bytes: number) {
+  const release = gate();
+  ctx.jobs.define('t.flood', {
+    run: async (c) => {
+      await release.promise;
+      for (let i = 0; i < changes && ctx.jobs.streams > 1; i++) {
+        c.phase(`${i} ${'x'.repeat(bytes)}`);
+        await new Promise((r) => setImmediate(r));
+      }
+      return { message: 'flooded' };
+    },
+  });
+  return release;
 }
 
 describe('GET /events over a real socket', () => {
@@ -278,18 +297,8 @@ describe('GET /events over a real socket', () => {
 
   it('cuts off a reader that stopped reading, while other streams go on', async () => {
     await setup({ limits: { maxBufferedBytes: 64 * 1024, maxTextLength: 64 * 1024 } });
-    const release = gate();
-    ctx.jobs.define('t.flood', {
-      run: async (c) => {
-        await release.promise;
-        // Floods until the stalled reader is cut off (its socket buffers hold a few MB first).
-        for (let i = 0; i < 400 && ctx.jobs.streams > 1; i++) {
-          c.phase(`${i} ${'x'.repeat(60_000)}`);
-          await new Promise((r) => setImmediate(r));
-        }
-        return { message: 'flooded' };
-      },
-    });
+    // Floods until the stalled reader is cut off (its socket buffers hold a few MB first).
+    const release = floodKind(400, 60_000);
     const id = await enqueue('t.flood');
     const healthy = await stream(`?job=${id}`);
     // A client that sends its request and never reads a byte of the answer.
@@ -325,5 +334,36 @@ describe('GET /events over a real socket', () => {
     await ctx.jobs.close();
     await s.done;
     expect(s.ended).toBe(true);
+  });
+});
+
+describe('GET /events through app.request (the web-stream sink, as on runtimes other than Node)', () => {
+  it('cuts off a reader that stopped reading, while a reader that reads goes on', async () => {
+    ctx = createTestJobs({ limits: { maxBufferedBytes: 64 * 1024, maxTextLength: 64 * 1024 } });
+    // Each change is about 8 KB: the stalled stream passes its 64 KB bound within ten.
+    const release = floodKind(100, 8_000);
+    const { job_id: id } = await ctx.jobs.enqueue('t.flood');
+    const healthy = await ctx.app.request(`/jobs/events?job=${id}`, { headers: asAdmin });
+    const stalled = await ctx.app.request(`/jobs/events?job=${id}`, { headers: asAdmin });
+    expect([healthy.status, stalled.status]).toEqual([200, 200]);
+    expect(ctx.jobs.streams).toBe(2);
+    // The healthy reader takes every chunk as it comes; the stalled one never calls read().
+    let text = '';
+    const decoder = new TextDecoder();
+    const reader = healthy.body!.getReader();
+    const reading = (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        text += decoder.decode(value, { stream: true });
+      }
+    })();
+    release.open();
+    await until(() => text.includes('"state":"success"'));
+    expect(ctx.jobs.streams).toBe(1);
+    // What the cut stream held is dropped: its reader gets why, not the backlog.
+    await expect(stalled.body!.getReader().read()).rejects.toThrow(/fell more than 65536 bytes behind/);
+    await reader.cancel();
+    await reading;
   });
 });
