@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { JobStatusLogger } from '../options.js';
+import { checkConnection, postgresName } from '../stores/postgres/connection.js';
 import type { BusMessage, JobBus } from './bus.js';
 import { NetworkedBus } from './networked-bus.js';
 
@@ -39,14 +40,8 @@ const MAX_BACKOFF_MS = 5000;
  * const jobs = createJobStatus({ store: postgresStore({ connectionString: url }), bus: postgresBus({ connectionString: url }), authorize })
  */
 export function postgresBus(options: PostgresBusOptions): PostgresBus {
-  if (!options || (typeof options.connectionString !== 'string' || !options.connectionString) === !options.pool) {
-    throw new TypeError('job-status: postgresBus needs either a `connectionString` or a `pool` (not both)');
-  }
-  const channel = options.channel ?? 'job_status';
-  if (typeof channel !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(channel)) {
-    throw new TypeError(`job-status: postgresBus \`channel\` must be 1 to 63 letters, digits or "_", not starting with a digit (got ${JSON.stringify(channel)})`);
-  }
-  return new PostgresJobBus(options, channel);
+  checkConnection(options, 'postgresBus');
+  return new PostgresJobBus(options, postgresName(options.channel ?? 'job_status', 'postgresBus', 'channel'));
 }
 
 class PostgresJobBus extends NetworkedBus implements PostgresBus {

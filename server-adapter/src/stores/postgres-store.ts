@@ -5,6 +5,7 @@ import { jsonLineLogger } from '../options.js';
 import type { JobStatusLogger } from '../options.js';
 import { SORT_COLUMNS, decodeCursor, pageOf } from './cursor.js';
 import { newEpoch } from './epoch.js';
+import { checkConnection, postgresName } from './postgres/connection.js';
 import { migrate } from './postgres/migrations.js';
 import { cleanJob, cleanText, statements, toParams } from './postgres/queries.js';
 import { publicSnapshot, refusal } from './store.js';
@@ -39,14 +40,8 @@ export interface PostgresStoreOptions {
  * const jobs = createJobStatus({ store: postgresStore({ connectionString: process.env.DATABASE_URL }), bus, authorize })
  */
 export function postgresStore(options: PostgresStoreOptions): JobStore {
-  if (!options || (typeof options.connectionString !== 'string' || !options.connectionString) === !options.pool) {
-    throw new TypeError('job-status: postgresStore needs either a `connectionString` or a `pool` (not both)');
-  }
-  const schema = options.schema ?? 'public';
-  if (typeof schema !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
-    throw new TypeError(`job-status: postgresStore \`schema\` must be 1 to 63 letters, digits or "_", not starting with a digit (got ${JSON.stringify(schema)})`);
-  }
-  return new PostgresStore(options, schema);
+  checkConnection(options, 'postgresStore');
+  return new PostgresStore(options, postgresName(options.schema ?? 'public', 'postgresStore', 'schema'));
 }
 
 interface JobRow {
