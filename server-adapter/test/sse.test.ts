@@ -361,6 +361,8 @@ describe('GET /events through app.request (the web-stream sink, as on runtimes o
     release.open();
     await until(() => text.includes('"state":"success"'));
     expect(ctx.jobs.streams).toBe(1);
+    // Logged as on Node, so an operator sees why a stream was cut whatever the runtime.
+    expect(ctx.logger.errors).toContainEqual(expect.objectContaining({ reason: expect.stringContaining('fell more than 65536 bytes behind') }));
     // What the cut stream held is dropped: its reader gets why, not the backlog.
     await expect(stalled.body!.getReader().read()).rejects.toThrow(/fell more than 65536 bytes behind/);
     await reader.cancel();

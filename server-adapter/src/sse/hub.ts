@@ -34,6 +34,8 @@ export interface SseHubOptions<P> {
   internal: (error: unknown) => void;
   /** Where closed streams (and why) are reported. */
   telemetry: JobStatusTelemetry;
+  /** Where the reason of a stream the server ended at once (a slow reader, a failed replay) is logged. */
+  logClosed?: (reason: string) => void;
 }
 
 export interface OpenStreamOptions<P> {
@@ -139,7 +141,7 @@ export class SseHub<P> {
     }
     const epoch = await this.#ready();
     const { maxBufferedBytes } = this.#options;
-    const makeSink = options.sink ?? ((gone: () => void) => webStreamSink(maxBufferedBytes, gone));
+    const makeSink = options.sink ?? ((gone: () => void) => webStreamSink(maxBufferedBytes, gone, this.#options.logClosed));
     const session = new SseSession<P>(options.principal, callerId, options.filter, maxBufferedBytes, this.#closed, makeSink);
     this.#sessions.add(session);
     options.signal?.addEventListener('abort', () => session.close('disconnected'), { once: true });

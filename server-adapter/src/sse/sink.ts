@@ -26,9 +26,14 @@ export interface SseSink {
 
 /**
  * A sink that is the body of a web-standard `Response`: portable to every runtime Hono
- * runs on. `gone` is called when the client goes away.
+ * runs on. `gone` is called when the client goes away; `log` gets the reason of a
+ * stream ended at once (as the Node sink logs it).
  */
-export function webStreamSink(maxBufferedBytes: number, gone: () => void): SseSink & { readable: ReadableStream<Uint8Array> } {
+export function webStreamSink(
+  maxBufferedBytes: number,
+  gone: () => void,
+  log: (reason: string) => void = () => undefined,
+): SseSink & { readable: ReadableStream<Uint8Array> } {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let open = true;
   const buffered = () => maxBufferedBytes - (controller.desiredSize ?? maxBufferedBytes);
@@ -76,6 +81,7 @@ export function webStreamSink(maxBufferedBytes: number, gone: () => void): SseSi
       shut();
     },
     destroy: (reason) => {
+      log(reason);
       const error = new Error(reason);
       error.stack = reason;
       controller.error(error);
