@@ -137,7 +137,6 @@ export function createJobStatus<P extends Principal = Principal, E extends Env =
     logs: (jobId, after, limit) => store.readLogs(jobId, after, limit),
     internal: (error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'job-status: a stream could not read the store'),
     telemetry,
-    logClosed: (reason) => logger.error({ reason }, 'job-status: stream closed'),
   });
   telemetry.observe({ load: () => registry.load(), streams: () => hub.size });
   const readiness = new ReadinessCheck({

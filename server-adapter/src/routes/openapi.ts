@@ -3,7 +3,7 @@ import { generateSpecs, loadVendor } from 'hono-openapi';
 import { z } from 'zod';
 import type { JobDefinition } from '../registry/definition.js';
 import { SSE_EVENTS } from './contract.js';
-import { jsonSchemaOf } from './routes.js';
+import { jsonSchemaOf } from './kind-schema.js';
 
 /** The parts of an OpenAPI 3.1 document this module reads and writes. */
 export interface OpenApiDocument {

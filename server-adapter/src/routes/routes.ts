@@ -1,10 +1,8 @@
-import type { ServerResponse } from 'node:http';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { toJSONSchema } from 'zod';
 import type { JobSnapshot } from '@job-status/protocol';
 import {
   HEARTBEAT_HEADER,
@@ -22,11 +20,11 @@ import type { AuthorizeHook, JobStatusLimits, JobStatusLogger, Principal } from 
 import { CallerRateLimit } from '../registry/admission.js';
 import type { JobRegistry } from '../registry/registry.js';
 import type { StoreHealth } from '../registry/store-health.js';
-import type { StandardSchema } from '../registry/definition.js';
 import type { SseHub } from '../sse/hub.js';
-import { nodeResponseSink } from '../sse/sink.js';
+import { streamResponse } from '../sse/stream-response.js';
+import { matchesEtag, versionsTag } from './etag.js';
+import { jsonSchemaOf } from './kind-schema.js';
 import { routeDocs } from './contract.js';
-import type { SseSink } from '../sse/sink.js';
 import type { ListQuery } from '../stores/store.js';
 import {
   badRequest,
@@ -82,6 +80,11 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
   let epochNow: string | null = null;
   void deps.epoch.then((epoch) => (epochNow = epoch), () => undefined);
   const epochOf = async () => epochNow ?? (await deps.epoch);
+  // One per app, not per stream: an open stream holds these and nothing of its request.
+  const streams = {
+    maxBufferedBytes: limits.maxBufferedBytes,
+    logClosed: (reason: string) => deps.logger.error({ reason }, 'job-status: stream closed'),
+  };
   let started = false;
   void registry.ready.then(() => (started = true), () => undefined);
   const enqueueRate = new CallerRateLimit({ perMinute: limits.enqueuesPerMinute, burst: limits.enqueueBurst });
@@ -186,7 +189,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
       const jobs = (await registry.getMany([...new Set(ids.map((id) => jobId(id, 'ids')))])).filter((job) => visible(principal, job));
       let versions = '';
       for (const job of jobs) versions += `${versions ? ',' : ''}${job.job_id}:${job.seq}`;
-      const etag = `W/"${await epochOf()}-${hash(versions)}"`;
+      const etag = `W/"${await epochOf()}-${versionsTag(versions)}"`;
       c.header('ETag', etag);
       if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304);
       return c.json({ jobs, next_cursor: null });
@@ -251,16 +254,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
       logs,
       lastEventId: lastEventId === '' ? null : lastEventId,
     };
-    const outgoing = nodeResponseOf(c);
-    if (outgoing) {
-      // Under @hono/node-server: write to the socket directly (with the headers middleware
-      // set so far, such as CORS), without a web stream per subscriber on the hot path.
-      // The response's 'close' tells when the client goes: no abort signal is needed.
-      await hub.open({ ...stream, sink: nodeSink(outgoing, { ...Object.fromEntries(c.res.headers), ...headers }, deps.logger) });
-      return RESPONSE_ALREADY_SENT ?? (await alreadySent());
-    }
-    const session = await hub.open({ ...stream, signal: c.req.raw.signal });
-    return new Response((session.sink as SseSink & { readable: ReadableStream<Uint8Array> }).readable, { headers });
+    return streamResponse(c, headers, (sink, signal) => hub.open({ ...stream, sink, signal }), streams);
   });
 
   app.get('/:id', routeDocs.get, async (c) => {
@@ -293,35 +287,6 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
   return app;
 }
 
-/** JSON Schema of a kind's input for the catalogue; null when it has none or it cannot be expressed. */
-export function jsonSchemaOf(schema: StandardSchema | undefined): unknown {
-  if (!schema || !('_zod' in schema)) return null;
-  try {
-    return toJSONSchema(schema as never, { io: 'input', unrepresentable: 'any' });
-  } catch {
-    return null;
-  }
-}
-
-function matchesEtag(header: string | undefined, etag: string) {
-  if (!header) return false;
-  const bare = etag.replace(/^W\//, '');
-  return header.split(',').some((tag) => {
-    const t = tag.trim();
-    return t === '*' || t.replace(/^W\//, '') === bare;
-  });
-}
-
-/** FNV-1a: a short, stable tag for a list of versions (not a security boundary). */
-function hash(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(36) + text.length.toString(36);
-}
-
 /** True when the request came with a body that nothing has read. */
 function hasUnreadBody(request: Request): boolean {
   const length = request.headers.get('content-length');
@@ -332,32 +297,3 @@ function hasUnreadBody(request: Request): boolean {
 /** The shared empty set: most streams filter on one dimension, and 10 000 streams would each hold three empty sets. */
 const NONE: ReadonlySet<never> = new Set();
 const setOf = <T>(values: readonly T[]): ReadonlySet<T> => (values.length ? new Set(values) : NONE);
-
-/**
- * The sink of a stream under @hono/node-server. Made outside the route handler, so that
- * an open stream holds its response and nothing of the request's context.
- */
-function nodeSink(outgoing: ServerResponse, headers: Record<string, string>, logger: JobStatusLogger) {
-  return (gone: () => void) => nodeResponseSink(outgoing, headers, gone, closedLog(logger));
-}
-
-const closedLogs = new WeakMap<JobStatusLogger, (reason: string) => void>();
-/** What logs a closed stream, one function per logger (not per stream). */
-function closedLog(logger: JobStatusLogger) {
-  let log = closedLogs.get(logger);
-  if (!log) closedLogs.set(logger, (log = (reason: string) => logger.error({ reason }, 'job-status: stream closed')));
-  return log;
-}
-
-let RESPONSE_ALREADY_SENT: Response | null = null;
-/** @hono/node-server's marker for a response written directly, loaded with the first stream. */
-async function alreadySent(): Promise<Response> {
-  return (RESPONSE_ALREADY_SENT ??= (await import('@hono/node-server/utils/response')).RESPONSE_ALREADY_SENT);
-}
-
-/** Node's response, when the app runs under @hono/node-server (which passes it as `c.env.outgoing`). */
-function nodeResponseOf(c: Context): ServerResponse | null {
-  const outgoing = (c.env as { outgoing?: Partial<ServerResponse> } | undefined)?.outgoing;
-  const isResponse = typeof outgoing?.writeHead === 'function' && typeof outgoing.cork === 'function';
-  return isResponse && !outgoing.headersSent ? (outgoing as ServerResponse) : null;
-}

@@ -11,7 +11,6 @@ import { LogFollowers } from './log-followers.js';
 import { ReplayBudget } from './replay-budget.js';
 import { SessionIndex } from './session-index.js';
 import { SseSession, matchesFilter } from './session.js';
-import { webStreamSink } from './sink.js';
 import type { SseSink } from './sink.js';
 import type { StreamFilter } from './session.js';
 
@@ -34,8 +33,6 @@ export interface SseHubOptions<P> {
   internal: (error: unknown) => void;
   /** Where closed streams (and why) are reported. */
   telemetry: JobStatusTelemetry;
-  /** Where the reason of a stream the server ended at once (a slow reader, a failed replay) is logged. */
-  logClosed?: (reason: string) => void;
 }
 
 export interface OpenStreamOptions<P> {
@@ -52,10 +49,10 @@ export interface OpenStreamOptions<P> {
   /** Aborted when the client goes away. */
   signal?: AbortSignal;
   /**
-   * Where the bytes go, made once the stream is accepted (a refused one answers JSON).
-   * Default: a web `ReadableStream`, the session's `sink.readable`.
+   * Where the bytes go, made once the stream is accepted (a refused one answers JSON):
+   * Node's response or a web stream, picked by `streamResponse` (`stream-response.ts`).
    */
-  sink?: (gone: () => void) => SseSink;
+  sink: (gone: () => void) => SseSink;
 }
 
 /** How long a browser waits before reconnecting, sent once per stream. */
@@ -141,8 +138,7 @@ export class SseHub<P> {
     }
     const epoch = await this.#ready();
     const { maxBufferedBytes } = this.#options;
-    const makeSink = options.sink ?? ((gone: () => void) => webStreamSink(maxBufferedBytes, gone, this.#options.logClosed));
-    const session = new SseSession<P>(options.principal, callerId, options.filter, maxBufferedBytes, this.#closed, makeSink);
+    const session = new SseSession<P>(options.principal, callerId, options.filter, maxBufferedBytes, this.#closed, options.sink);
     this.#sessions.add(session);
     options.signal?.addEventListener('abort', () => session.close('disconnected'), { once: true });
 
