@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { Hono } from 'hono';
-import type { Context } from 'hono';
+import type { Context, Next } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -60,6 +60,8 @@ export interface RoutesDeps<P extends Principal> {
   trustedOrigins: TrustedOrigins | undefined;
 }
 
+/** A route's place in the matched handlers when only this sub-app's `*` middleware and the route's docs come before it. */
+const ROUTE_AFTER_MIDDLEWARE = 2;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 const STATUS_CODES: Record<number, string> = {
   400: 'bad_request',
@@ -81,7 +83,6 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
   // Known once the store opened; each request before that waits for it.
   let epochNow: string | null = null;
   void deps.epoch.then((epoch) => (epochNow = epoch), () => undefined);
-  const epochOf = async () => epochNow ?? (await deps.epoch);
   let started = false;
   void registry.ready.then(() => (started = true), () => undefined);
   const enqueueRate = new CallerRateLimit({ perMinute: limits.enqueuesPerMinute, burst: limits.enqueueBurst });
@@ -101,7 +102,14 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     return job;
   };
 
-  app.onError((error, c) => {
+  /**
+   * What a route throws, answered as the wire contract says. Each handler catches its own
+   * errors (rather than `app.onError`): Hono wraps every route of a sub-app that has its
+   * own error handler in one more composed, async layer when the app mounts it, three
+   * layers on every poll.
+   */
+  const answerError = (error: unknown, c: Context) => {
+    if (error instanceof Error) c.error = error;
     // A body left unread would be taken for the next request on this connection: close it.
     if (hasUnreadBody(c.req.raw)) c.header('Connection', 'close');
     if (error instanceof JobStatusError) {
@@ -115,13 +123,23 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     // An internal error's message may hold secrets: log it, never send it.
     deps.logger.error({ err: error instanceof Error ? (error.stack ?? error.message) : String(error), path: c.req.path }, 'job-status: internal error');
     return c.json({ error: { code: 'internal', message: 'Something went wrong on the server; the error was logged.' } }, 500);
-  });
+  };
+  type Handler = (c: Context<JobStatusEnv<P>>, next: Next) => Response | void | Promise<Response | void>;
+  const guard = (handler: Handler) => async (c: Context<JobStatusEnv<P>>, next: Next) => {
+    try {
+      return await handler(c, next);
+    } catch (error) {
+      return answerError(error, c);
+    }
+  };
 
-  app.use('*', async (c, next) => {
+  app.use('*', guard(async (c, next) => {
     // Awaited only until they have happened: a poll is the hot path.
     if (deps.health.state === 'opening') await deps.health.whenOpened();
     if (!started) await registry.ready;
-    const principal = await deps.authorize(c);
+    // A synchronous hook's answer is taken as it is: one promise fewer on every request.
+    const answer = deps.authorize(c);
+    const principal = typeof (answer as PromiseLike<unknown> | null)?.then === 'function' ? await answer : (answer as Awaited<typeof answer>);
     if (principal === null || principal === undefined) throw new JobStatusError(401, 'unauthorized', 'Sign in to see jobs.');
     if (principal === false) throw new JobStatusError(403, 'forbidden', 'You are signed in but not allowed to use jobs.');
     if (typeof principal !== 'object' || typeof principal.id !== 'string' || !principal.id) {
@@ -130,7 +148,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     c.set('jobStatusPrincipal', principal);
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') assertSameOrigin(c, deps.trustedOrigins);
     await next();
-  });
+  }));
 
   app.post(
     '/',
@@ -143,7 +161,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
         return c.json({ error: { code: 'payload_too_large', message: `body: at most ${limits.maxBodyBytes} bytes are accepted` } }, 413);
       },
     }),
-    async (c) => {
+    guard(async (c) => {
       const type = c.req.header('content-type') ?? '';
       if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
         throw new JobStatusError(415, 'unsupported_media_type', 'Content-Type: expected application/json');
@@ -173,10 +191,10 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
         scope: principal.id,
       });
       return c.json({ job_id: snapshot.job_id, initial_status: snapshot }, 202);
-    },
+    }),
   );
 
-  app.get('/', routeDocs.list, async (c) => {
+  app.get('/', routeDocs.list, guard(async (c) => {
     const principal = c.get('jobStatusPrincipal');
     const idsParam = c.req.queries('ids');
     pollHeaders(c);
@@ -186,7 +204,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
       const jobs = (await registry.getMany([...new Set(ids.map((id) => jobId(id, 'ids')))])).filter((job) => visible(principal, job));
       let versions = '';
       for (const job of jobs) versions += `${versions ? ',' : ''}${job.job_id}:${job.seq}`;
-      const etag = `W/"${await epochOf()}-${hash(versions)}"`;
+      const etag = `W/"${epochNow ?? (await deps.epoch)}-${hash(versions)}"`;
       c.header('ETag', etag);
       if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304);
       return c.json({ jobs, next_cursor: null });
@@ -200,9 +218,9 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
       sort: sortParam(c.req.query('sort')),
     };
     return c.json(await registry.listVisible(query, (job) => visible(principal, job)));
-  });
+  }));
 
-  app.get('/kinds', routeDocs.kinds, (c) =>
+  app.get('/kinds', routeDocs.kinds, guard((c) =>
     c.json({
       kinds: registry.kinds().map(([kind, definition]) => ({
         kind,
@@ -210,9 +228,9 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
         input: jsonSchemaOf(definition.input),
       })),
     }),
-  );
+  ));
 
-  app.get('/events', routeDocs.events, async (c) => {
+  app.get('/events', routeDocs.events, guard(async (c) => {
     const principal = c.get('jobStatusPrincipal');
     // Every parameter in one parse of the query string.
     const query = c.req.queries();
@@ -261,34 +279,48 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     }
     const session = await hub.open({ ...stream, signal: c.req.raw.signal });
     return new Response((session.sink as SseSink & { readable: ReadableStream<Uint8Array> }).readable, { headers });
-  });
+  }));
 
-  app.get('/:id', routeDocs.get, async (c) => {
+  const minPollInterval = String(deps.minPollIntervalS);
+  const maxIds = String(limits.maxIds);
+  app.get('/:id', routeDocs.get, guard(async (c) => {
     const job = await visibleJob(c);
-    const etag = `"${await epochOf()}-${job.seq}"`;
-    pollHeaders(c);
-    c.header('ETag', etag);
-    if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304);
-    return c.json(job);
-  });
+    const etag = `"${epochNow ?? (await deps.epoch)}-${job.seq}"`;
+    const notModified = matchesEtag(c.req.header('if-none-match'), etag);
+    const headers: Record<string, string> = {
+      'Cache-Control': 'private, no-cache',
+      [MIN_POLL_INTERVAL_HEADER]: minPollInterval,
+      [MAX_IDS_HEADER]: maxIds,
+      ETag: etag,
+    };
+    if (!notModified) headers['Content-Type'] = 'application/json';
+    const body = notModified ? null : JSON.stringify(job);
+    const status = notModified ? 304 : 200;
+    // Nothing of the app's runs before this route (only the `*` middleware and the route's
+    // docs do): no header can have been set on the context, so the answer is built with
+    // its headers as a plain object, and neither Hono nor @hono/node-server makes a
+    // Headers object for it. Otherwise Hono merges them with what the app set.
+    if (c.req.routeIndex === ROUTE_AFTER_MIDDLEWARE) return new Response(body, { status, headers });
+    return body === null ? c.body(null, 304, headers) : c.body(body, 200, headers);
+  }));
 
-  app.get('/:id/logs', routeDocs.logs, async (c) => {
+  app.get('/:id/logs', routeDocs.logs, guard(async (c) => {
     const job = await visibleJob(c);
     const after = integerParam(c.req.query('after'), 'after', 0, Number.MAX_SAFE_INTEGER, 0);
     const limit = integerParam(c.req.query('limit'), 'limit', 1, limits.maxLogPageSize, 200);
     const lines = await registry.logs(job.job_id, after, limit);
     c.header('Cache-Control', 'private, no-cache');
     return c.json({ lines, next_after: lines.at(-1)?.seq ?? after });
-  });
+  }));
 
-  app.post('/:id/cancel', routeDocs.cancel, async (c) => {
+  app.post('/:id/cancel', routeDocs.cancel, guard(async (c) => {
     const job = await visibleJob(c);
     return c.json(await registry.cancel(job.job_id, actorOf(c.get('jobStatusPrincipal'))), 202);
-  });
+  }));
 
-  app.all('*', (c) => {
+  app.all('*', guard((c) => {
     throw new JobStatusError(404, 'not_found', `${c.req.method} ${new URL(c.req.url).pathname}: no such route`);
-  });
+  }));
 
   return app;
 }
@@ -305,6 +337,7 @@ export function jsonSchemaOf(schema: StandardSchema | undefined): unknown {
 
 function matchesEtag(header: string | undefined, etag: string) {
   if (!header) return false;
+  if (header === etag) return true;
   const bare = etag.replace(/^W\//, '');
   return header.split(',').some((tag) => {
     const t = tag.trim();
