@@ -1,6 +1,7 @@
 /** Whether `If-None-Match` names this ETag (weak comparison, as RFC 9110 asks for `If-None-Match`), or is `*`. */
 export function matchesEtag(header: string | undefined, etag: string): boolean {
   if (!header) return false;
+  if (header === etag) return true;
   const bare = etag.replace(/^W\//, '');
   return header.split(',').some((tag) => {
     const t = tag.trim();

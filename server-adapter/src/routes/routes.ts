@@ -1,8 +1,6 @@
 import { Hono } from 'hono';
-import type { Context } from 'hono';
+import type { Context, Next } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { JobSnapshot } from '@job-status/protocol';
 import {
   HEARTBEAT_HEADER,
@@ -23,6 +21,7 @@ import type { StoreHealth } from '../registry/store-health.js';
 import type { SseHub } from '../sse/hub.js';
 import { streamResponse } from '../sse/stream-response.js';
 import { matchesEtag, versionsTag } from './etag.js';
+import { errorAnswer } from './error-answer.js';
 import { jsonSchemaOf } from './kind-schema.js';
 import { routeDocs } from './contract.js';
 import type { ListQuery } from '../stores/store.js';
@@ -58,19 +57,9 @@ export interface RoutesDeps<P extends Principal> {
   trustedOrigins: TrustedOrigins | undefined;
 }
 
+/** A route's place in the matched handlers when only this sub-app's `*` middleware and the route's docs come before it. */
+const ROUTE_AFTER_MIDDLEWARE = 2;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
-const STATUS_CODES: Record<number, string> = {
-  400: 'bad_request',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'not_found',
-  405: 'method_not_allowed',
-  409: 'conflict',
-  413: 'payload_too_large',
-  415: 'unsupported_media_type',
-  429: 'too_many_requests',
-  503: 'unavailable',
-};
 
 /** Builds the Hono sub-app that answers the wire contract; mount it with `app.route()`. */
 export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
@@ -79,7 +68,6 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
   // Known once the store opened; each request before that waits for it.
   let epochNow: string | null = null;
   void deps.epoch.then((epoch) => (epochNow = epoch), () => undefined);
-  const epochOf = async () => epochNow ?? (await deps.epoch);
   // One per app, not per stream: an open stream holds these and nothing of its request.
   const streams = {
     maxBufferedBytes: limits.maxBufferedBytes,
@@ -104,27 +92,22 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     return job;
   };
 
-  app.onError((error, c) => {
-    // A body left unread would be taken for the next request on this connection: close it.
-    if (hasUnreadBody(c.req.raw)) c.header('Connection', 'close');
-    if (error instanceof JobStatusError) {
-      if (error.retryAfterS !== null) c.header('Retry-After', String(error.retryAfterS));
-      return c.json(error.toBody(), error.status as ContentfulStatusCode);
+  type Handler = (c: Context<JobStatusEnv<P>>, next: Next) => Response | void | Promise<Response | void>;
+  const guard = (handler: Handler) => async (c: Context<JobStatusEnv<P>>, next: Next) => {
+    try {
+      return await handler(c, next);
+    } catch (error) {
+      return errorAnswer(error, c, deps.logger);
     }
-    if (error instanceof HTTPException) {
-      const status = error.status as ContentfulStatusCode;
-      return c.json({ error: { code: STATUS_CODES[status] ?? 'error', message: error.message || 'The request was refused.' } }, status);
-    }
-    // An internal error's message may hold secrets: log it, never send it.
-    deps.logger.error({ err: error instanceof Error ? (error.stack ?? error.message) : String(error), path: c.req.path }, 'job-status: internal error');
-    return c.json({ error: { code: 'internal', message: 'Something went wrong on the server; the error was logged.' } }, 500);
-  });
+  };
 
-  app.use('*', async (c, next) => {
+  app.use('*', guard(async (c, next) => {
     // Awaited only until they have happened: a poll is the hot path.
     if (deps.health.state === 'opening') await deps.health.whenOpened();
     if (!started) await registry.ready;
-    const principal = await deps.authorize(c);
+    // A synchronous hook's answer is taken as it is: one promise fewer on every request.
+    const answer = deps.authorize(c);
+    const principal = typeof (answer as PromiseLike<unknown> | null)?.then === 'function' ? await answer : (answer as Awaited<typeof answer>);
     if (principal === null || principal === undefined) throw new JobStatusError(401, 'unauthorized', 'Sign in to see jobs.');
     if (principal === false) throw new JobStatusError(403, 'forbidden', 'You are signed in but not allowed to use jobs.');
     if (typeof principal !== 'object' || typeof principal.id !== 'string' || !principal.id) {
@@ -133,7 +116,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     c.set('jobStatusPrincipal', principal);
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') assertSameOrigin(c, deps.trustedOrigins);
     await next();
-  });
+  }));
 
   app.post(
     '/',
@@ -146,7 +129,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
         return c.json({ error: { code: 'payload_too_large', message: `body: at most ${limits.maxBodyBytes} bytes are accepted` } }, 413);
       },
     }),
-    async (c) => {
+    guard(async (c) => {
       const type = c.req.header('content-type') ?? '';
       if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
         throw new JobStatusError(415, 'unsupported_media_type', 'Content-Type: expected application/json');
@@ -176,10 +159,10 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
         scope: principal.id,
       });
       return c.json({ job_id: snapshot.job_id, initial_status: snapshot }, 202);
-    },
+    }),
   );
 
-  app.get('/', routeDocs.list, async (c) => {
+  app.get('/', routeDocs.list, guard(async (c) => {
     const principal = c.get('jobStatusPrincipal');
     const idsParam = c.req.queries('ids');
     pollHeaders(c);
@@ -189,7 +172,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
       const jobs = (await registry.getMany([...new Set(ids.map((id) => jobId(id, 'ids')))])).filter((job) => visible(principal, job));
       let versions = '';
       for (const job of jobs) versions += `${versions ? ',' : ''}${job.job_id}:${job.seq}`;
-      const etag = `W/"${await epochOf()}-${versionsTag(versions)}"`;
+      const etag = `W/"${epochNow ?? (await deps.epoch)}-${versionsTag(versions)}"`;
       c.header('ETag', etag);
       if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304);
       return c.json({ jobs, next_cursor: null });
@@ -203,9 +186,9 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
       sort: sortParam(c.req.query('sort')),
     };
     return c.json(await registry.listVisible(query, (job) => visible(principal, job)));
-  });
+  }));
 
-  app.get('/kinds', routeDocs.kinds, (c) =>
+  app.get('/kinds', routeDocs.kinds, guard((c) =>
     c.json({
       kinds: registry.kinds().map(([kind, definition]) => ({
         kind,
@@ -213,9 +196,9 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
         input: jsonSchemaOf(definition.input),
       })),
     }),
-  );
+  ));
 
-  app.get('/events', routeDocs.events, async (c) => {
+  app.get('/events', routeDocs.events, guard(async (c) => {
     const principal = c.get('jobStatusPrincipal');
     // Every parameter in one parse of the query string.
     const query = c.req.queries();
@@ -255,43 +238,50 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
       lastEventId: lastEventId === '' ? null : lastEventId,
     };
     return streamResponse(c, headers, (sink, signal) => hub.open({ ...stream, sink, signal }), streams);
-  });
+  }));
 
-  app.get('/:id', routeDocs.get, async (c) => {
+  const minPollInterval = String(deps.minPollIntervalS);
+  const maxIds = String(limits.maxIds);
+  app.get('/:id', routeDocs.get, guard(async (c) => {
     const job = await visibleJob(c);
-    const etag = `"${await epochOf()}-${job.seq}"`;
-    pollHeaders(c);
-    c.header('ETag', etag);
-    if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304);
-    return c.json(job);
-  });
+    const etag = `"${epochNow ?? (await deps.epoch)}-${job.seq}"`;
+    const notModified = matchesEtag(c.req.header('if-none-match'), etag);
+    const headers: Record<string, string> = {
+      'Cache-Control': 'private, no-cache',
+      [MIN_POLL_INTERVAL_HEADER]: minPollInterval,
+      [MAX_IDS_HEADER]: maxIds,
+      ETag: etag,
+    };
+    if (!notModified) headers['Content-Type'] = 'application/json';
+    const body = notModified ? null : JSON.stringify(job);
+    const status = notModified ? 304 : 200;
+    // Nothing of the app's runs before this route (only the `*` middleware and the route's
+    // docs do): no header can have been set on the context, so the answer is built with
+    // its headers as a plain object, and neither Hono nor @hono/node-server makes a
+    // Headers object for it. Otherwise Hono merges them with what the app set.
+    if (c.req.routeIndex === ROUTE_AFTER_MIDDLEWARE) return new Response(body, { status, headers });
+    return body === null ? c.body(null, 304, headers) : c.body(body, 200, headers);
+  }));
 
-  app.get('/:id/logs', routeDocs.logs, async (c) => {
+  app.get('/:id/logs', routeDocs.logs, guard(async (c) => {
     const job = await visibleJob(c);
     const after = integerParam(c.req.query('after'), 'after', 0, Number.MAX_SAFE_INTEGER, 0);
     const limit = integerParam(c.req.query('limit'), 'limit', 1, limits.maxLogPageSize, 200);
     const lines = await registry.logs(job.job_id, after, limit);
     c.header('Cache-Control', 'private, no-cache');
     return c.json({ lines, next_after: lines.at(-1)?.seq ?? after });
-  });
+  }));
 
-  app.post('/:id/cancel', routeDocs.cancel, async (c) => {
+  app.post('/:id/cancel', routeDocs.cancel, guard(async (c) => {
     const job = await visibleJob(c);
     return c.json(await registry.cancel(job.job_id, actorOf(c.get('jobStatusPrincipal'))), 202);
-  });
+  }));
 
-  app.all('*', (c) => {
+  app.all('*', guard((c) => {
     throw new JobStatusError(404, 'not_found', `${c.req.method} ${new URL(c.req.url).pathname}: no such route`);
-  });
+  }));
 
   return app;
-}
-
-/** True when the request came with a body that nothing has read. */
-function hasUnreadBody(request: Request): boolean {
-  const length = request.headers.get('content-length');
-  const sent = request.headers.has('transfer-encoding') || (length !== null && length !== '0');
-  return sent && !request.bodyUsed;
 }
 
 /** The shared empty set: most streams filter on one dimension, and 10 000 streams would each hold three empty sets. */
