@@ -154,3 +154,39 @@ describe('GET /:id answers', () => {
     expect(refused.headers.get('etag')).toBeNull();
   });
 });
+
+describe('GET /?ids= answers', () => {
+  it.each([
+    ['behind an app middleware', true],
+    ['with nothing of the app before them', false],
+  ])('carry the poll headers, a JSON type and a weak ETag, on 200 and on 304 (%s)', async (_, appMiddleware) => {
+    const { jobs, url } = await serveWithAppMiddleware(undefined, appMiddleware);
+    jobs.define('t.hold', { run: () => held.promise });
+    jobs.define('t.done', { run: () => undefined });
+    const running = await jobs.enqueue('t.hold', null);
+    const done = await jobs.enqueue('t.done', null);
+    while ((await jobs.get(done.job_id))?.state !== 'success') await new Promise((r) => setTimeout(r, 5));
+    const poll = `${url}?ids=${running.job_id},${done.job_id}`;
+    const ok = await fetch(poll, { headers: admin });
+    const text = await ok.text();
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(ok.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+    expect(ok.headers.get('cache-control')).toBe('private, no-cache');
+    expect(ok.headers.get('job-status-min-interval')).toBeTruthy();
+    expect(ok.headers.get('job-status-max-ids')).toBeTruthy();
+    expect(ok.headers.get('x-app-before')).toBe(appMiddleware ? 'set before next' : null);
+    const body = JSON.parse(text) as { jobs: JobSnapshot[]; next_cursor: null };
+    expect(body.jobs.map((job) => [job.job_id, job.state])).toEqual([[running.job_id, 'running'], [done.job_id, 'success']]);
+    expect(body.next_cursor).toBeNull();
+    const etag = ok.headers.get('etag')!;
+    expect(etag).toMatch(/^W\/"/);
+    const same = await fetch(poll, { headers: { ...admin, 'if-none-match': etag } });
+    expect(same.status).toBe(304);
+    expect(same.headers.get('etag')).toBe(etag);
+    expect(same.headers.get('cache-control')).toBe('private, no-cache');
+    expect(same.headers.get('job-status-max-ids')).toBe(ok.headers.get('job-status-max-ids'));
+    expect(same.headers.get('x-app-after')).toBe(appMiddleware ? 'set after next' : null);
+    expect(await same.text()).toBe('');
+  });
+});

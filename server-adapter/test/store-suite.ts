@@ -207,10 +207,14 @@ export function storeBehaviour(name: string, make: () => JobStore | Promise<JobS
       const busy = await store.save(jobFixture({ state: 'running' }), { durable: true });
       const recent = await store.save(jobFixture(), { durable: true });
       await store.save(finished(recent, 'success', new Date().toISOString()), { durable: true });
+      // Read before pruning, so a store that keeps finished jobs it read has them.
+      expect(await store.get(old.job_id)).toMatchObject({ state: 'success' });
+      expect(await store.getMany([old.job_id, recent.job_id])).toHaveLength(2);
       const before = await store.head();
       const pruned = await store.prune({ finishedBefore: new Date('2026-06-01T00:00:00.000Z'), maxEvents: 1000 });
       expect(pruned.jobs).toBe(1);
       expect(await store.get(old.job_id)).toBeNull();
+      expect((await store.getMany([old.job_id, recent.job_id])).map((job) => job.job_id)).toEqual([recent.job_id]);
       expect(await store.readLogs(old.job_id, 0, 10)).toEqual([]);
       expect(await store.get(busy.job_id)).not.toBeNull();
       expect(await store.get(recent.job_id)).not.toBeNull();

@@ -79,10 +79,27 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
   const visible = (principal: P, job: JobSnapshot | null): job is JobSnapshot =>
     job !== null && (!canSee || canSee(principal, job));
   const actorOf = (principal: P) => (typeof principal.name === 'string' && principal.name ? principal.name : principal.id);
-  const pollHeaders = (c: Context) => {
-    c.header('Cache-Control', 'private, no-cache');
-    c.header(MIN_POLL_INTERVAL_HEADER, String(deps.minPollIntervalS));
-    c.header(MAX_IDS_HEADER, String(limits.maxIds));
+  const minPollInterval = String(deps.minPollIntervalS);
+  const maxIds = String(limits.maxIds);
+  /** A poll's answer: 304 when `If-None-Match` names `etag`, else 200 with the JSON `body()` makes. */
+  const pollAnswer = (c: Context, etag: string, body: () => string) => {
+    const notModified = matchesEtag(c.req.header('if-none-match'), etag);
+    const headers: Record<string, string> = {
+      'Cache-Control': 'private, no-cache',
+      [MIN_POLL_INTERVAL_HEADER]: minPollInterval,
+      [MAX_IDS_HEADER]: maxIds,
+      ETag: etag,
+    };
+    if (notModified) {
+      // Nothing of the app's runs before this route (only the `*` middleware and the
+      // route's docs do): no header can have been set on the context, so the answer is
+      // built with its headers as a plain object, and neither Hono nor @hono/node-server
+      // makes a Headers object for it. Otherwise Hono merges them with what the app set.
+      return c.req.routeIndex === ROUTE_AFTER_MIDDLEWARE ? new Response(null, { status: 304, headers }) : c.body(null, 304, headers);
+    }
+    headers['Content-Type'] = 'application/json';
+    const text = body();
+    return c.req.routeIndex === ROUTE_AFTER_MIDDLEWARE ? new Response(text, { status: 200, headers }) : c.body(text, 200, headers);
   };
   /** A job the caller may see, or 404 (the same answer as for a job that never existed). */
   const visibleJob = async (c: Context<JobStatusEnv<P>>) => {
@@ -165,18 +182,22 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
   app.get('/', routeDocs.list, guard(async (c) => {
     const principal = c.get('jobStatusPrincipal');
     const idsParam = c.req.queries('ids');
-    pollHeaders(c);
     if (idsParam) {
       const ids = listParam(idsParam);
-      if (ids.length > limits.maxIds) throw badRequest('too_many_ids', `ids: at most ${limits.maxIds} ids per request`);
+      if (ids.length > limits.maxIds) {
+        // The refusal says the limit too, so a client can split its request.
+        c.header(MAX_IDS_HEADER, maxIds);
+        throw badRequest('too_many_ids', `ids: at most ${limits.maxIds} ids per request`);
+      }
       const jobs = (await registry.getMany([...new Set(ids.map((id) => jobId(id, 'ids')))])).filter((job) => visible(principal, job));
       let versions = '';
       for (const job of jobs) versions += `${versions ? ',' : ''}${job.job_id}:${job.seq}`;
       const etag = `W/"${epochNow ?? (await deps.epoch)}-${versionsTag(versions)}"`;
-      c.header('ETag', etag);
-      if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304);
-      return c.json({ jobs, next_cursor: null });
+      return pollAnswer(c, etag, () => JSON.stringify({ jobs, next_cursor: null }));
     }
+    c.header('Cache-Control', 'private, no-cache');
+    c.header(MIN_POLL_INTERVAL_HEADER, minPollInterval);
+    c.header(MAX_IDS_HEADER, maxIds);
     const query: ListQuery = {
       states: statesParam(listParam(c.req.queries('state'))),
       kinds: listParam(c.req.queries('kind')).map((kind) => name(kind, 'kind')),
@@ -240,27 +261,9 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     return streamResponse(c, headers, (sink, signal) => hub.open({ ...stream, sink, signal }), streams);
   }));
 
-  const minPollInterval = String(deps.minPollIntervalS);
-  const maxIds = String(limits.maxIds);
   app.get('/:id', routeDocs.get, guard(async (c) => {
     const job = await visibleJob(c);
-    const etag = `"${epochNow ?? (await deps.epoch)}-${job.seq}"`;
-    const notModified = matchesEtag(c.req.header('if-none-match'), etag);
-    const headers: Record<string, string> = {
-      'Cache-Control': 'private, no-cache',
-      [MIN_POLL_INTERVAL_HEADER]: minPollInterval,
-      [MAX_IDS_HEADER]: maxIds,
-      ETag: etag,
-    };
-    if (!notModified) headers['Content-Type'] = 'application/json';
-    const body = notModified ? null : JSON.stringify(job);
-    const status = notModified ? 304 : 200;
-    // Nothing of the app's runs before this route (only the `*` middleware and the route's
-    // docs do): no header can have been set on the context, so the answer is built with
-    // its headers as a plain object, and neither Hono nor @hono/node-server makes a
-    // Headers object for it. Otherwise Hono merges them with what the app set.
-    if (c.req.routeIndex === ROUTE_AFTER_MIDDLEWARE) return new Response(body, { status, headers });
-    return body === null ? c.body(null, 304, headers) : c.body(body, 200, headers);
+    return pollAnswer(c, `"${epochNow ?? (await deps.epoch)}-${job.seq}"`, () => JSON.stringify(job));
   }));
 
   app.get('/:id/logs', routeDocs.logs, guard(async (c) => {

@@ -5,6 +5,7 @@ import { SORT_COLUMNS, decodeCursor, pageOf } from './cursor.js';
 import { publicSnapshot, refusal } from './store.js';
 import type { JobStore, ListPage, ListQuery, PruneOptions, StoredJob, UnnumberedJob } from './store.js';
 import { EventNumbering } from './sqlite/event-numbering.js';
+import { FinishedJobs } from './sqlite/finished-jobs.js';
 import { SCHEMA, jobFromJson, prepareStatements, toRow } from './sqlite/schema.js';
 import type { JobRow, SqliteStatements } from './sqlite/schema.js';
 import { takeSingleProcessLock } from './sqlite/single-process-lock.js';
@@ -44,6 +45,9 @@ export function sqliteStore(options: SqliteStoreOptions): JobStore {
   return new SqliteStore(options.path, options.coalesceMs ?? 250);
 }
 
+/** Finished jobs kept in memory for reads (about 1 KB each). */
+const FINISHED_KEPT = 2000;
+
 /** Heartbeats of owners silent this long are deleted by `prune` (they are long dead). */
 const FORGET_OWNERS_MS = 24 * 60 * 60_000;
 
@@ -64,6 +68,8 @@ class SqliteStore implements JobStore {
   /** Held while open: tells a second process that this file is taken. */
   #lock: Database.Database | null = null;
   #statements!: SqliteStatements;
+  /** Finished jobs as the file holds them: they never change, so polls of them skip the file. */
+  readonly #finished = new FinishedJobs(FINISHED_KEPT);
 
   constructor(path: string, coalesceMs: number) {
     this.#path = path;
@@ -123,17 +129,27 @@ class SqliteStore implements JobStore {
   async get(jobId: string) {
     const pending = this.#writes.waiting(jobId);
     if (pending) return pending;
+    const finished = this.#finished.get(jobId);
+    if (finished) return finished;
     const json = this.#statements.getJob.get(jobId) as string | undefined;
-    return json === undefined ? null : jobFromJson(JSON.parse(json) as unknown[]);
+    return json === undefined ? null : this.#finished.remember(jobFromJson(JSON.parse(json) as unknown[]));
   }
 
   async getMany(jobIds: readonly string[]) {
     this.#writes.flushQuietly();
-    if (!jobIds.length) return [];
+    const jobs: StoredJob[] = [];
+    const unread: string[] = [];
+    for (const id of jobIds) {
+      const finished = this.#finished.get(id);
+      if (finished) jobs.push(finished);
+      else unread.push(id);
+    }
+    if (!unread.length) return jobs;
     // One prepared statement for any number of ids: a poll of 20 jobs is the hot path.
-    const rows = JSON.parse(this.#statements.getMany.get(JSON.stringify(jobIds)) as string) as unknown[][];
+    const rows = JSON.parse(this.#statements.getMany.get(JSON.stringify(unread)) as string) as unknown[][];
     // While writes fail, saves still waiting are newer than the disk.
-    return rows.map((row) => this.#writes.waiting(row[0] as string) ?? jobFromJson(row));
+    for (const row of rows) jobs.push(this.#writes.waiting(row[0] as string) ?? this.#finished.remember(jobFromJson(row)));
+    return jobs;
   }
 
   async findByIdempotencyKey(key: string) {
@@ -205,6 +221,7 @@ class SqliteStore implements JobStore {
     const db = this.#database;
     return db.transaction(() => {
       const cutoff = finishedBefore.toISOString();
+      this.#finished.prune(cutoff);
       const gone = 'SELECT job_id FROM job_status_jobs WHERE finished_at IS NOT NULL AND finished_at < ?';
       const removedMax = Number(
         (db.prepare(`SELECT MAX(seq) AS s FROM job_status_events WHERE job_id IN (${gone})`).get(cutoff) as { s: number | null }).s ?? 0,
@@ -264,6 +281,7 @@ class SqliteStore implements JobStore {
       throw new Error(`job-status: closing ${this.#path} without writing ${unwritten.saves} saves and ${unwritten.lines} log lines: ${(error as Error).message}`);
     } finally {
       this.#writes.detach();
+      this.#finished.clear();
       this.#db.close();
       this.#db = null;
       this.#lock?.close();
