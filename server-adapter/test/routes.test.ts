@@ -331,9 +331,25 @@ describe('routes', () => {
     });
   });
 
-  it('answers unknown routes with a JSON 404', async () => {
+  it('answers unknown routes with a JSON 404, and a caller it does not know with 401 first', async () => {
     setup();
-    await expectError(await request(`/${crypto.randomUUID()}/explode`, { method: 'DELETE' }), 404, 'not_found');
+    const id = crypto.randomUUID();
+    const unknown: Array<[string, string]> = [
+      ['DELETE', `/${id}/explode`],
+      ['PUT', `/${id}`],
+      ['PATCH', ''],
+      ['DELETE', ''],
+      ['POST', '/kinds'],
+      ['OPTIONS', `/${id}`],
+      ['GET', '/'],
+      ['GET', `/${id}/`],
+      ['GET', `//${id}`],
+      ['GET', `/${id}/logs/more`],
+    ];
+    for (const [method, path] of unknown) {
+      await expectError(await ctx.app.request(`/jobs${path}`, { method, headers: asAdmin }), 404, 'not_found');
+      await expectError(await ctx.app.request(`/jobs${path}`, { method }), 401, 'unauthorized');
+    }
   });
 
   it('never sends an internal error message to the client', async () => {

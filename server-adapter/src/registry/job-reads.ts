@@ -41,6 +41,11 @@ export class JobReads {
     return this.outward(this.#options.live.get(job.job_id)?.writes.saved ?? job);
   }
 
+  running(jobId: string): JobSnapshot | undefined {
+    const live = this.#options.live.get(jobId);
+    return live && this.outward(live.writes.saved);
+  }
+
   async get(jobId: string): Promise<JobSnapshot | null> {
     const live = this.#options.live.get(jobId);
     if (live) return this.outward(live.writes.saved);

@@ -301,6 +301,14 @@ export class JobRegistry {
     return this.#reads.get(jobId);
   }
 
+  /**
+   * The newest snapshot of a job this process runs, at once (no store read); undefined
+   * for any other job: read it with {@link get}. For callers that know the store opened.
+   */
+  running(jobId: string): JobSnapshot | undefined {
+    return this.#reads.running(jobId);
+  }
+
   async getMany(jobIds: readonly string[]): Promise<JobSnapshot[]> {
     await this.#opened();
     return this.#reads.getMany(jobIds);

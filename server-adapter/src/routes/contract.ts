@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler, Next } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { describeRoute as openApiRoute, resolver } from 'hono-openapi';
 import type { DescribeRouteOptions } from 'hono-openapi';
 import { JOB_STATES, LIST_SORTS } from '@job-status/protocol';
@@ -15,7 +15,7 @@ import {
 
 /**
  * What each route answers, for the OpenAPI document: one `describeRoute` per route,
- * placed in front of its handler in `routes.ts`, with the schemas the routes validate
+ * carried by its handler in `routes.ts` (see `documented`), with the schemas the routes validate
  * with (`schemas.ts`). `hono-openapi` reads them off the route table.
  */
 
@@ -80,12 +80,19 @@ export const SSE_EVENTS = {
   heartbeat: { id: null, data: { type: 'object', properties: { interval_ms: { type: 'integer' } } }, description: 'Sent every `heartbeatMs` (default 15 s), without `id:`, so it never moves the resume point.' },
 } as const;
 
+/** A route's OpenAPI entry, as hono-openapi's `describeRoute` marks it. */
+export type RouteDocs = MiddlewareHandler;
+
+/** The entry `describeRoute` makes; it never runs: {@link documented} puts it on the route's handler. */
+const describeRoute = (spec: DescribeRouteOptions): RouteDocs => openApiRoute(spec);
+
 /**
- * `describeRoute`, as a synchronous pass-through: the same OpenAPI entry (hono-openapi
- * reads it off the handler), without an async function and its promise on every request.
+ * `handler`, carrying `docs` (hono-openapi reads them off a route's handler): the entry
+ * costs nothing on requests, where `describeRoute` in front of a handler would be one more
+ * handler for Hono to compose on every request.
  */
-function describeRoute(spec: DescribeRouteOptions): MiddlewareHandler {
-  return Object.assign((_c: Context, next: Next) => next(), openApiRoute(spec));
+export function documented<H extends (...args: never[]) => unknown>(docs: RouteDocs | null, handler: H): H {
+  return docs ? Object.assign(handler, docs) : handler;
 }
 
 export const routeDocs = {

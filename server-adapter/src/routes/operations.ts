@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
+import type { Context } from 'hono';
 import type { JobStatusHealth } from '../health.js';
 import type { AuthorizeHook, Principal } from '../options.js';
 import type { JobStatusTelemetry } from '../telemetry/telemetry.js';
-import { routeDocs } from './contract.js';
+import { documented, routeDocs } from './contract.js';
 import type { JobStatusEnv } from './routes.js';
 
 export interface OperationsOptions<P extends Principal> {
@@ -32,11 +33,11 @@ export function withOperations<P extends Principal>(routes: Hono<JobStatusEnv<P>
     });
   }
   if (health) {
-    app.get('/health', routeDocs.health, async (c) => {
+    app.get('/health', documented(routeDocs.health, async (c: Context<JobStatusEnv<P>>) => {
       const report = await health();
       c.header('Cache-Control', 'no-store');
       return c.json(report, report.ready ? 200 : 503);
-    });
+    }));
   }
   if (openapi) {
     // Before the job routes, whose `/:id` would take the path.

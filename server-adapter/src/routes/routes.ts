@@ -23,7 +23,8 @@ import { streamResponse } from '../sse/stream-response.js';
 import { matchesEtag, versionsTag } from './etag.js';
 import { errorAnswer } from './error-answer.js';
 import { jsonSchemaOf } from './kind-schema.js';
-import { routeDocs } from './contract.js';
+import { documented, routeDocs } from './contract.js';
+import type { RouteDocs } from './contract.js';
 import type { ListQuery } from '../stores/store.js';
 import {
   badRequest,
@@ -57,8 +58,8 @@ export interface RoutesDeps<P extends Principal> {
   trustedOrigins: TrustedOrigins | undefined;
 }
 
-/** A route's place in the matched handlers when only this sub-app's `*` middleware and the route's docs come before it. */
-const ROUTE_AFTER_MIDDLEWARE = 2;
+const isThenable = <T>(value: T | PromiseLike<T>): value is PromiseLike<T> =>
+  typeof (value as PromiseLike<T> | null)?.then === 'function';
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 /** Builds the Hono sub-app that answers the wire contract; mount it with `app.route()`. */
@@ -91,40 +92,28 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
       ETag: etag,
     };
     if (notModified) {
-      // Nothing of the app's runs before this route (only the `*` middleware and the
-      // route's docs do): no header can have been set on the context, so the answer is
-      // built with its headers as a plain object, and neither Hono nor @hono/node-server
-      // makes a Headers object for it. Otherwise Hono merges them with what the app set.
-      return c.req.routeIndex === ROUTE_AFTER_MIDDLEWARE ? new Response(null, { status: 304, headers }) : c.body(null, 304, headers);
+      // Nothing of the app's ran before this route (it is the first matched handler): no
+      // header can have been set on the context, so the answer is built with its headers
+      // as a plain object, and neither Hono nor @hono/node-server makes a Headers object
+      // for it. Otherwise Hono merges them with what the app set.
+      return c.req.routeIndex === 0 ? new Response(null, { status: 304, headers }) : c.body(null, 304, headers);
     }
     headers['Content-Type'] = 'application/json';
     const text = body();
-    return c.req.routeIndex === ROUTE_AFTER_MIDDLEWARE ? new Response(text, { status: 200, headers }) : c.body(text, 200, headers);
+    return c.req.routeIndex === 0 ? new Response(text, { status: 200, headers }) : c.body(text, 200, headers);
   };
   /** A job the caller may see, or 404 (the same answer as for a job that never existed). */
-  const visibleJob = async (c: Context<JobStatusEnv<P>>) => {
-    const id = jobId(c.req.param('id') ?? '', 'id');
-    const job = await registry.get(id);
-    if (!visible(c.get('jobStatusPrincipal'), job)) throw new JobStatusError(404, 'not_found', `id: no job ${id}`);
+  const seen = (principal: P, id: string, job: JobSnapshot | null): JobSnapshot => {
+    if (!visible(principal, job)) throw new JobStatusError(404, 'not_found', `id: no job ${id}`);
     return job;
   };
-
-  type Handler = (c: Context<JobStatusEnv<P>>, next: Next) => Response | void | Promise<Response | void>;
-  const guard = (handler: Handler) => async (c: Context<JobStatusEnv<P>>, next: Next) => {
-    try {
-      return await handler(c, next);
-    } catch (error) {
-      return errorAnswer(error, c, deps.logger);
-    }
+  const visibleJob = async (c: Context<JobStatusEnv<P>>, principal: P) => {
+    const id = jobId(c.req.param('id') ?? '', 'id');
+    return seen(principal, id, await registry.get(id));
   };
 
-  app.use('*', guard(async (c, next) => {
-    // Awaited only until they have happened: a poll is the hot path.
-    if (deps.health.state === 'opening') await deps.health.whenOpened();
-    if (!started) await registry.ready;
-    // A synchronous hook's answer is taken as it is: one promise fewer on every request.
-    const answer = deps.authorize(c);
-    const principal = typeof (answer as PromiseLike<unknown> | null)?.then === 'function' ? await answer : (answer as Awaited<typeof answer>);
+  /** The caller `authorize` names, or the refusal; also refuses a change from another site. */
+  const admitted = (c: Context<JobStatusEnv<P>>, principal: P | null | undefined | false): P => {
     if (principal === null || principal === undefined) throw new JobStatusError(401, 'unauthorized', 'Sign in to see jobs.');
     if (principal === false) throw new JobStatusError(403, 'forbidden', 'You are signed in but not allowed to use jobs.');
     if (typeof principal !== 'object' || typeof principal.id !== 'string' || !principal.id) {
@@ -132,12 +121,59 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     }
     c.set('jobStatusPrincipal', principal);
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') assertSameOrigin(c, deps.trustedOrigins);
-    await next();
-  }));
+    return principal;
+  };
+  /**
+   * Admits a request: waits for the store to open and the registry to start, then asks
+   * `authorize`. Once both have happened and the hook answers synchronously, it answers
+   * at once, with no promise: a poll is the hot path.
+   */
+  const admit = (c: Context<JobStatusEnv<P>>): P | Promise<P> => {
+    if (deps.health.state === 'opening' || !started) {
+      return (async () => {
+        if (deps.health.state === 'opening') await deps.health.whenOpened();
+        if (!started) await registry.ready;
+        return admitted(c, await deps.authorize(c));
+      })();
+    }
+    const answer = deps.authorize(c);
+    return isThenable(answer) ? Promise.resolve(answer).then((principal) => admitted(c, principal)) : admitted(c, answer);
+  };
+  /** `run()`'s answer, or the error it threw or rejected with, answered as the contract says. */
+  const answered = <R>(c: Context<JobStatusEnv<P>>, run: () => R | Promise<R>): R | Response | Promise<R | Response> => {
+    try {
+      const result = run();
+      return isThenable(result) ? Promise.resolve(result).catch((error: unknown) => errorAnswer(error, c, deps.logger)) : result;
+    } catch (error) {
+      return errorAnswer(error, c, deps.logger);
+    }
+  };
+  type Handler = (c: Context<JobStatusEnv<P>>, principal: P) => Response | Promise<Response>;
+  /**
+   * A route: one handler that admits the caller, then answers (each handler catches its
+   * own errors, rather than `app.onError`, which Hono turns into one more composed async
+   * layer around every route of a mounted sub-app). There is no middleware in front of
+   * the routes: when nothing of the app's matches the path either, Hono calls the one
+   * handler directly, and an answer known at once (a 304 for a job this process runs) is
+   * written in the request's own turn, with no promise.
+   */
+  const route = (docs: RouteDocs | null, handler: Handler) =>
+    documented(docs, (c: Context<JobStatusEnv<P>>) =>
+      answered(c, () => {
+        const principal = admit(c);
+        return isThenable(principal) ? principal.then((p) => handler(c, p)) : handler(c, principal);
+      }),
+    );
 
+  // The body limit runs after admission: a caller `authorize` refuses learns nothing of it.
   app.post(
     '/',
-    routeDocs.create,
+    documented(routeDocs.create, (c: Context<JobStatusEnv<P>>, next: Next) =>
+      answered(c, () => {
+        const principal = admit(c);
+        return isThenable(principal) ? principal.then(() => next()) : next();
+      }),
+    ),
     bodyLimit({
       maxSize: limits.maxBodyBytes,
       onError: (c) => {
@@ -146,7 +182,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
         return c.json({ error: { code: 'payload_too_large', message: `body: at most ${limits.maxBodyBytes} bytes are accepted` } }, 413);
       },
     }),
-    guard(async (c) => {
+    async (c: Context<JobStatusEnv<P>>) => answered(c, async () => {
       const type = c.req.header('content-type') ?? '';
       if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
         throw new JobStatusError(415, 'unsupported_media_type', 'Content-Type: expected application/json');
@@ -179,8 +215,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     }),
   );
 
-  app.get('/', routeDocs.list, guard(async (c) => {
-    const principal = c.get('jobStatusPrincipal');
+  app.get('/', route(routeDocs.list, async (c, principal) => {
     const idsParam = c.req.queries('ids');
     if (idsParam) {
       const ids = listParam(idsParam);
@@ -209,7 +244,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     return c.json(await registry.listVisible(query, (job) => visible(principal, job)));
   }));
 
-  app.get('/kinds', routeDocs.kinds, guard((c) =>
+  app.get('/kinds', route(routeDocs.kinds, (c) =>
     c.json({
       kinds: registry.kinds().map(([kind, definition]) => ({
         kind,
@@ -219,8 +254,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     }),
   ));
 
-  app.get('/events', routeDocs.events, guard(async (c) => {
-    const principal = c.get('jobStatusPrincipal');
+  app.get('/events', route(routeDocs.events, async (c, principal) => {
     // Every parameter in one parse of the query string.
     const query = c.req.queries();
     const filters = (field: string) => {
@@ -261,13 +295,20 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     return streamResponse(c, headers, (sink, signal) => hub.open({ ...stream, sink, signal }), streams);
   }));
 
-  app.get('/:id', routeDocs.get, guard(async (c) => {
-    const job = await visibleJob(c);
-    return pollAnswer(c, `"${epochNow ?? (await deps.epoch)}-${job.seq}"`, () => JSON.stringify(job));
+  app.get('/:id', route(routeDocs.get, (c, principal) => {
+    const id = jobId(c.req.param('id') ?? '', 'id');
+    const answer = (job: JobSnapshot | null, epoch: string) => {
+      const seenJob = seen(principal, id, job);
+      return pollAnswer(c, `"${epoch}-${seenJob.seq}"`, () => JSON.stringify(seenJob));
+    };
+    // A job this process runs is answered at once, in the request's own turn.
+    const running = registry.running(id);
+    if (running && epochNow !== null) return answer(running, epochNow);
+    return (async () => answer(await registry.get(id), epochNow ?? (await deps.epoch)))();
   }));
 
-  app.get('/:id/logs', routeDocs.logs, guard(async (c) => {
-    const job = await visibleJob(c);
+  app.get('/:id/logs', route(routeDocs.logs, async (c, principal) => {
+    const job = await visibleJob(c, principal);
     const after = integerParam(c.req.query('after'), 'after', 0, Number.MAX_SAFE_INTEGER, 0);
     const limit = integerParam(c.req.query('limit'), 'limit', 1, limits.maxLogPageSize, 200);
     const lines = await registry.logs(job.job_id, after, limit);
@@ -275,14 +316,20 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     return c.json({ lines, next_after: lines.at(-1)?.seq ?? after });
   }));
 
-  app.post('/:id/cancel', routeDocs.cancel, guard(async (c) => {
-    const job = await visibleJob(c);
-    return c.json(await registry.cancel(job.job_id, actorOf(c.get('jobStatusPrincipal'))), 202);
+  app.post('/:id/cancel', route(routeDocs.cancel, async (c, principal) => {
+    const job = await visibleJob(c, principal);
+    return c.json(await registry.cancel(job.job_id, actorOf(principal)), 202);
   }));
 
-  app.all('*', guard((c) => {
+  // Any other route: a JSON 404, after admission like every route. Registered by method and
+  // shape rather than as `all('*')`, which would match every `GET /:id` as well and make
+  // Hono compose two handlers (async) for every poll: the methods of HTTP on `/` and `/:id`,
+  // and any method on a path of another shape (`/`-ended, deeper, or with an empty segment).
+  const noSuchRoute = route(null, (c) => {
     throw new JobStatusError(404, 'not_found', `${c.req.method} ${new URL(c.req.url).pathname}: no such route`);
-  }));
+  });
+  app.on(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'], ['/', '/:id'], noSuchRoute);
+  app.all('/:path{(?:[^/]*/.*)?}', noSuchRoute);
 
   return app;
 }
