@@ -64,6 +64,20 @@ export function storeBehaviour(name: string, make: () => JobStore | Promise<JobS
       expect(await store.get(crypto.randomUUID())).toBeNull();
     }));
 
+    it('answers getNow, where it has it, as get answers: busy, finished and unknown jobs', withStore(async (store) => {
+      if (!store.getNow) return;
+      const busy = await store.save(jobFixture(), { durable: true });
+      const moved = await store.save({ ...busy, state: 'running', phase: 'moving' }, { durable: false });
+      const done = await store.save(finished(await store.save(jobFixture(), { durable: true }), 'success', new Date().toISOString()), { durable: true });
+      for (const id of [busy.job_id, done.job_id, crypto.randomUUID()]) {
+        expect(store.getNow(id)).toEqual(await store.get(id));
+        // Twice: a finished job read once is answered from what the store kept.
+        expect(store.getNow(id)).toEqual(await store.get(id));
+      }
+      expect(store.getNow(busy.job_id)).toMatchObject({ seq: moved.seq, phase: 'moving' });
+      expect(store.getNow(done.job_id)).toMatchObject({ seq: done.seq, state: 'success' });
+    }));
+
     it('keeps errors, results and nulls intact', withStore(async (store) => {
       const a = await store.save(jobFixture({ target: null, actor: null }), { durable: true });
       const done = await store.save({ ...finished(a, 'failed', new Date().toISOString()), result: { files: 3 } }, { durable: true });

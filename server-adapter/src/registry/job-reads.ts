@@ -41,9 +41,14 @@ export class JobReads {
     return this.outward(this.#options.live.get(job.job_id)?.writes.saved ?? job);
   }
 
-  running(jobId: string): JobSnapshot | undefined {
+  /** What `get` answers, when it can be known at once: a job this process runs, or one from a store that reads synchronously. */
+  getNow(jobId: string): JobSnapshot | null | undefined {
     const live = this.#options.live.get(jobId);
-    return live && this.outward(live.writes.saved);
+    if (live) return this.outward(live.writes.saved);
+    const { store } = this.#options;
+    if (!store.getNow) return undefined;
+    const job = store.getNow(jobId);
+    return job && this.outward(job);
   }
 
   async get(jobId: string): Promise<JobSnapshot | null> {

@@ -302,11 +302,12 @@ export class JobRegistry {
   }
 
   /**
-   * The newest snapshot of a job this process runs, at once (no store read); undefined
-   * for any other job: read it with {@link get}. For callers that know the store opened.
+   * What {@link get} answers, at once, when that can be known without waiting: for a job
+   * this process runs, or from a store that reads synchronously; undefined otherwise (read
+   * it with `get`). For callers that know the store opened and the registry started.
    */
-  running(jobId: string): JobSnapshot | undefined {
-    return this.#reads.running(jobId);
+  getNow(jobId: string): JobSnapshot | null | undefined {
+    return this.#reads.getNow(jobId);
   }
 
   async getMany(jobIds: readonly string[]): Promise<JobSnapshot[]> {

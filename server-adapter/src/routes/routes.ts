@@ -301,9 +301,11 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
       const seenJob = seen(principal, id, job);
       return pollAnswer(c, `"${epoch}-${seenJob.seq}"`, () => JSON.stringify(seenJob));
     };
-    // A job this process runs is answered at once, in the request's own turn.
-    const running = registry.running(id);
-    if (running && epochNow !== null) return answer(running, epochNow);
+    // Answered in the request's own turn when the job is known at once (admission made
+    // sure that the store opened): one this process runs, or from a store that reads
+    // synchronously.
+    const now = registry.getNow(id);
+    if (now !== undefined && epochNow !== null) return answer(now, epochNow);
     return (async () => answer(await registry.get(id), epochNow ?? (await deps.epoch)))();
   }));
 

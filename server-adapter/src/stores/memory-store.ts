@@ -43,6 +43,10 @@ class MemoryStore implements JobStore {
   }
 
   async get(jobId: string) {
+    return this.getNow(jobId);
+  }
+
+  getNow(jobId: string) {
     return this.#jobs.get(jobId) ?? null;
   }
 

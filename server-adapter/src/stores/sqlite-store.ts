@@ -127,6 +127,10 @@ class SqliteStore implements JobStore {
   }
 
   async get(jobId: string) {
+    return this.getNow(jobId);
+  }
+
+  getNow(jobId: string) {
     const pending = this.#writes.waiting(jobId);
     if (pending) return pending;
     const finished = this.#finished.get(jobId);

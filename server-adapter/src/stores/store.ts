@@ -79,6 +79,12 @@ export interface JobStore {
    */
   save(job: UnnumberedJob, options: SaveOptions): Promise<StoredJob>;
   get(jobId: string): Promise<StoredJob | null>;
+  /**
+   * Optional: what `get` answers, at once, for a store that reads synchronously (the
+   * SQLite and memory stores do). A poll of such a store is then answered in the
+   * request's own turn, without a promise.
+   */
+  getNow?(jobId: string): StoredJob | null;
   getMany(jobIds: readonly string[]): Promise<StoredJob[]>;
   findByIdempotencyKey(key: string): Promise<StoredJob | null>;
   list(query: ListQuery): Promise<ListPage>;
