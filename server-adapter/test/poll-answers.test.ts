@@ -189,4 +189,37 @@ describe('GET /?ids= answers', () => {
     expect(same.headers.get('x-app-after')).toBe(appMiddleware ? 'set after next' : null);
     expect(await same.text()).toBe('');
   });
+
+  it('answer every change of a job with its new state, never a kept older one', async () => {
+    const { jobs, url } = await serveWithAppMiddleware(undefined, false);
+    const steps = [gate(), gate(), gate()];
+    const reached: number[] = [];
+    jobs.define('t.steps', {
+      run: async (c) => {
+        for (const [index, step] of steps.entries()) {
+          c.progress({ current: index, total: 3 });
+          reached.push(index);
+          await step.promise;
+        }
+      },
+    });
+    const { job_id } = await jobs.enqueue('t.steps', null);
+    let etag = '';
+    for (let index = 0; index < steps.length; index++) {
+      while (reached.length <= index || (await jobs.get(job_id))?.progress?.current !== index) await new Promise((r) => setTimeout(r, 5));
+      // Twice each: the second answer of a state comes from what the first one made.
+      for (let read = 0; read < 2; read++) {
+        const ok = await fetch(`${url}?ids=${job_id}`, { headers: admin });
+        const body = (await ok.json()) as { jobs: JobSnapshot[] };
+        expect(body.jobs[0]!.progress?.current).toBe(index);
+        expect(body.jobs[0]).toEqual(await jobs.get(job_id));
+        if (read === 0) expect(ok.headers.get('etag')).not.toBe(etag);
+        etag = ok.headers.get('etag')!;
+      }
+      steps[index]!.open();
+    }
+    while ((await jobs.get(job_id))?.state !== 'success') await new Promise((r) => setTimeout(r, 5));
+    const done = (await (await fetch(`${url}?ids=${job_id}`, { headers: admin })).json()) as { jobs: JobSnapshot[] };
+    expect(done.jobs[0]).toEqual(await jobs.get(job_id));
+  });
 });

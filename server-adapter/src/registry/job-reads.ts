@@ -31,9 +31,36 @@ export class JobReads {
 
   /** The wire snapshot, with the typical duration of its kind and target while the job is busy. */
   outward(job: StoredJob): JobSnapshot {
-    if (isTerminalState(job.state)) return publicSnapshot(job);
+    return publicSnapshot(job, this.#typicalOf(job));
+  }
+
+  #typicalOf(job: StoredJob): number | undefined {
+    if (isTerminalState(job.state)) return undefined;
     const typical = this.#options.typical.peek(job.kind, job.target);
-    return publicSnapshot(job, typeof typical === 'number' ? typical : undefined);
+    return typeof typical === 'number' ? typical : undefined;
+  }
+
+  /**
+   * Jobs by id, as `getMany` reads them, each with its snapshot as JSON, made at most once
+   * per saved state: a saved state is never changed (each save makes a new object), so
+   * its text is kept with it for as long as it is current (a poll of many jobs serializes
+   * the same states again and again otherwise).
+   */
+  async getManyAsJson(jobIds: readonly string[]): Promise<Array<{ snapshot: JobSnapshot; json: () => string }>> {
+    return (await this.#current(jobIds)).map((job) => {
+      const typical = this.#typicalOf(job);
+      const snapshot = publicSnapshot(job, typical);
+      return { snapshot, json: () => this.#json(job, typical, snapshot) };
+    });
+  }
+
+  readonly #texts = new WeakMap<StoredJob, { typical: number | undefined; json: string }>();
+  #json(job: StoredJob, typical: number | undefined, snapshot: JobSnapshot): string {
+    const kept = this.#texts.get(job);
+    if (kept && kept.typical === typical) return kept.json;
+    const json = JSON.stringify(snapshot);
+    this.#texts.set(job, { typical, json });
+    return json;
   }
 
   /** The snapshot readers see now of a job read earlier. */
@@ -59,13 +86,15 @@ export class JobReads {
   }
 
   async getMany(jobIds: readonly string[]): Promise<JobSnapshot[]> {
+    return (await this.#current(jobIds)).map((job) => this.outward(job));
+  }
+
+  /** The newest saved state of each job, in the order asked, without the unknown ones. */
+  async #current(jobIds: readonly string[]): Promise<StoredJob[]> {
     const { live, store } = this.#options;
     const fromStore = await store.getMany(jobIds.filter((id) => !live.has(id)));
     const byId = new Map(fromStore.map((job) => [job.job_id, job]));
-    return jobIds.flatMap((id) => {
-      const job = live.get(id)?.writes.saved ?? byId.get(id);
-      return job ? [this.outward(job)] : [];
-    });
+    return jobIds.flatMap((id) => live.get(id)?.writes.saved ?? byId.get(id) ?? []);
   }
 
   /**

@@ -315,6 +315,12 @@ export class JobRegistry {
     return this.#reads.getMany(jobIds);
   }
 
+  /** {@link getMany}, each snapshot with its JSON (made once per saved state): for polls. */
+  async getManyAsJson(jobIds: readonly string[]): Promise<Array<{ snapshot: JobSnapshot; json: () => string }>> {
+    await this.#opened();
+    return this.#reads.getManyAsJson(jobIds);
+  }
+
   /** A page of history with only the jobs `keep` allows, full unless history ends. */
   async listVisible(query: ListQuery, keep: (job: JobSnapshot) => boolean): Promise<JobListResponse> {
     await this.#opened();

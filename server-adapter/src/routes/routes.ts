@@ -224,11 +224,12 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
         c.header(MAX_IDS_HEADER, maxIds);
         throw badRequest('too_many_ids', `ids: at most ${limits.maxIds} ids per request`);
       }
-      const jobs = (await registry.getMany([...new Set(ids.map((id) => jobId(id, 'ids')))])).filter((job) => visible(principal, job));
+      const jobs = (await registry.getManyAsJson([...new Set(ids.map((id) => jobId(id, 'ids')))])).filter((job) => visible(principal, job.snapshot));
       let versions = '';
-      for (const job of jobs) versions += `${versions ? ',' : ''}${job.job_id}:${job.seq}`;
+      for (const { snapshot } of jobs) versions += `${versions ? ',' : ''}${snapshot.job_id}:${snapshot.seq}`;
       const etag = `W/"${epochNow ?? (await deps.epoch)}-${versionsTag(versions)}"`;
-      return pollAnswer(c, etag, () => JSON.stringify({ jobs, next_cursor: null }));
+      // The same text as JSON.stringify({jobs, next_cursor: null}), from each job's kept JSON.
+      return pollAnswer(c, etag, () => `{"jobs":[${jobs.map((job) => job.json()).join(',')}],"next_cursor":null}`);
     }
     c.header('Cache-Control', 'private, no-cache');
     c.header(MIN_POLL_INTERVAL_HEADER, minPollInterval);
