@@ -7,6 +7,12 @@ import type { LiveJob } from './live-job.js';
 import type { StoreHealth } from './store-health.js';
 import type { TypicalDurations } from './typical-durations.js';
 
+/** A job read for a poll: its snapshot, and that snapshot as JSON (made at most once per saved state). */
+export interface PolledJob {
+  snapshot: JobSnapshot;
+  json(): string;
+}
+
 /** Store pages read at most for one page of history; past that, its cursor goes on where the reading stopped. */
 const MAX_ROUNDS = 20;
 
@@ -41,17 +47,29 @@ export class JobReads {
   }
 
   /**
-   * Jobs by id, as `getMany` reads them, each with its snapshot as JSON, made at most once
+   * Jobs by id for a poll, as `getMany` reads them, each with its snapshot as JSON, made at most once
    * per saved state: a saved state is never changed (each save makes a new object), so
    * its text is kept with it for as long as it is current (a poll of many jobs serializes
    * the same states again and again otherwise).
    */
-  async getManyAsJson(jobIds: readonly string[]): Promise<Array<{ snapshot: JobSnapshot; json: () => string }>> {
-    return (await this.#current(jobIds)).map((job) => {
-      const typical = this.#typicalOf(job);
-      const snapshot = publicSnapshot(job, typical);
-      return { snapshot, json: () => this.#json(job, typical, snapshot) };
+  async poll(jobIds: readonly string[]): Promise<PolledJob[]> {
+    return (await this.#current(jobIds)).map((job) => this.#polled(job));
+  }
+
+  /** {@link poll}, at once, when the store reads synchronously (`getNow`); undefined otherwise. */
+  pollNow(jobIds: readonly string[]): PolledJob[] | undefined {
+    const { live, store } = this.#options;
+    if (!store.getNow) return undefined;
+    return jobIds.flatMap((id) => {
+      const job = live.get(id)?.writes.saved ?? store.getNow!(id);
+      return job ? [this.#polled(job)] : [];
     });
+  }
+
+  #polled(job: StoredJob): PolledJob {
+    const typical = this.#typicalOf(job);
+    const snapshot = publicSnapshot(job, typical);
+    return { snapshot, json: () => this.#json(job, typical, snapshot) };
   }
 
   readonly #texts = new WeakMap<StoredJob, { typical: number | undefined; json: string }>();

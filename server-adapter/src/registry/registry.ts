@@ -17,6 +17,7 @@ import { IdempotentEnqueues } from './idempotency.js';
 import { assertBoundedJson, validateInput } from './input.js';
 import type { InputBounds } from './input.js';
 import { JobReads } from './job-reads.js';
+import type { PolledJob } from './job-reads.js';
 import { LiveJobs } from './live-jobs.js';
 import { OwnerHeartbeat } from './owner-heartbeat.js';
 import { Retention } from './retention.js';
@@ -316,9 +317,14 @@ export class JobRegistry {
   }
 
   /** {@link getMany}, each snapshot with its JSON (made once per saved state): for polls. */
-  async getManyAsJson(jobIds: readonly string[]): Promise<Array<{ snapshot: JobSnapshot; json: () => string }>> {
+  async poll(jobIds: readonly string[]): Promise<PolledJob[]> {
     await this.#opened();
-    return this.#reads.getManyAsJson(jobIds);
+    return this.#reads.poll(jobIds);
+  }
+
+  /** {@link poll}, at once, when the store reads synchronously; undefined otherwise. Like {@link getNow}, for callers that know the store opened. */
+  pollNow(jobIds: readonly string[]): PolledJob[] | undefined {
+    return this.#reads.pollNow(jobIds);
   }
 
   /** A page of history with only the jobs `keep` allows, full unless history ends. */

@@ -16,6 +16,7 @@ import { assertSameOrigin } from './origin.js';
 import type { TrustedOrigins } from './origin.js';
 import type { AuthorizeHook, JobStatusLimits, JobStatusLogger, Principal } from '../options.js';
 import { CallerRateLimit } from '../registry/admission.js';
+import type { PolledJob } from '../registry/job-reads.js';
 import type { JobRegistry } from '../registry/registry.js';
 import type { StoreHealth } from '../registry/store-health.js';
 import type { SseHub } from '../sse/hub.js';
@@ -215,7 +216,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     }),
   );
 
-  app.get('/', route(routeDocs.list, async (c, principal) => {
+  app.get('/', route(routeDocs.list, (c, principal) => {
     const idsParam = c.req.queries('ids');
     if (idsParam) {
       const ids = listParam(idsParam);
@@ -224,12 +225,18 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
         c.header(MAX_IDS_HEADER, maxIds);
         throw badRequest('too_many_ids', `ids: at most ${limits.maxIds} ids per request`);
       }
-      const jobs = (await registry.getManyAsJson([...new Set(ids.map((id) => jobId(id, 'ids')))])).filter((job) => visible(principal, job.snapshot));
-      let versions = '';
-      for (const { snapshot } of jobs) versions += `${versions ? ',' : ''}${snapshot.job_id}:${snapshot.seq}`;
-      const etag = `W/"${epochNow ?? (await deps.epoch)}-${versionsTag(versions)}"`;
-      // The same text as JSON.stringify({jobs, next_cursor: null}), from each job's kept JSON.
-      return pollAnswer(c, etag, () => `{"jobs":[${jobs.map((job) => job.json()).join(',')}],"next_cursor":null}`);
+      const wanted = [...new Set(ids.map((id) => jobId(id, 'ids')))];
+      const answer = (polled: PolledJob[], epoch: string) => {
+        const jobs = polled.filter((job) => visible(principal, job.snapshot));
+        let versions = '';
+        for (const { snapshot } of jobs) versions += `${versions ? ',' : ''}${snapshot.job_id}:${snapshot.seq}`;
+        // The same text as JSON.stringify({jobs, next_cursor: null}), from each job's kept JSON.
+        return pollAnswer(c, `W/"${epoch}-${versionsTag(versions)}"`, () => `{"jobs":[${jobs.map((job) => job.json()).join(',')}],"next_cursor":null}`);
+      };
+      // Answered in the request's own turn when every job is known at once (see GET /:id).
+      const now = registry.pollNow(wanted);
+      if (now && epochNow !== null) return answer(now, epochNow);
+      return (async () => answer(await registry.poll(wanted), epochNow ?? (await deps.epoch)))();
     }
     c.header('Cache-Control', 'private, no-cache');
     c.header(MIN_POLL_INTERVAL_HEADER, minPollInterval);
@@ -242,7 +249,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
       cursor: cursorParam(c.req.query('cursor')),
       sort: sortParam(c.req.query('sort')),
     };
-    return c.json(await registry.listVisible(query, (job) => visible(principal, job)));
+    return registry.listVisible(query, (job) => visible(principal, job)).then((page) => c.json(page));
   }));
 
   app.get('/kinds', route(routeDocs.kinds, (c) =>
