@@ -7,10 +7,30 @@ import type { LiveJob } from './live-job.js';
 import type { StoreHealth } from './store-health.js';
 import type { TypicalDurations } from './typical-durations.js';
 
+/** What a saved state's snapshot serializes to, kept with the state, and the typical duration it carries. */
+type KeptJson = WeakMap<StoredJob, { typical: number | undefined; json: string }>;
+
 /** A job read for a poll: its snapshot, and that snapshot as JSON (made at most once per saved state). */
-export interface PolledJob {
-  snapshot: JobSnapshot;
-  json(): string;
+export class PolledJob {
+  readonly snapshot: JobSnapshot;
+  readonly #job: StoredJob;
+  readonly #typical: number | undefined;
+  readonly #kept: KeptJson;
+
+  constructor(job: StoredJob, typical: number | undefined, kept: KeptJson) {
+    this.snapshot = publicSnapshot(job, typical);
+    this.#job = job;
+    this.#typical = typical;
+    this.#kept = kept;
+  }
+
+  json(): string {
+    const kept = this.#kept.get(this.#job);
+    if (kept && kept.typical === this.#typical) return kept.json;
+    const json = JSON.stringify(this.snapshot);
+    this.#kept.set(this.#job, { typical: this.#typical, json });
+    return json;
+  }
 }
 
 /** Store pages read at most for one page of history; past that, its cursor goes on where the reading stopped. */
@@ -66,19 +86,9 @@ export class JobReads {
     });
   }
 
+  readonly #kept: KeptJson = new WeakMap();
   #polled(job: StoredJob): PolledJob {
-    const typical = this.#typicalOf(job);
-    const snapshot = publicSnapshot(job, typical);
-    return { snapshot, json: () => this.#json(job, typical, snapshot) };
-  }
-
-  readonly #texts = new WeakMap<StoredJob, { typical: number | undefined; json: string }>();
-  #json(job: StoredJob, typical: number | undefined, snapshot: JobSnapshot): string {
-    const kept = this.#texts.get(job);
-    if (kept && kept.typical === typical) return kept.json;
-    const json = JSON.stringify(snapshot);
-    this.#texts.set(job, { typical, json });
-    return json;
+    return new PolledJob(job, this.#typicalOf(job), this.#kept);
   }
 
   /** The snapshot readers see now of a job read earlier. */
