@@ -76,14 +76,19 @@ export class JobReads {
     return (await this.#current(jobIds)).map((job) => this.#polled(job));
   }
 
-  /** {@link poll}, at once, when the store reads synchronously (`getNow`); undefined otherwise. */
+  /**
+   * {@link poll}, at once, when every job is known without waiting: it runs in this
+   * process, or the store reads synchronously (`getNow`); undefined otherwise.
+   */
   pollNow(jobIds: readonly string[]): PolledJob[] | undefined {
     const { live, store } = this.#options;
-    if (!store.getNow) return undefined;
-    return jobIds.flatMap((id) => {
-      const job = live.get(id)?.writes.saved ?? store.getNow!(id);
-      return job ? [this.#polled(job)] : [];
-    });
+    const polled: PolledJob[] = [];
+    for (const id of jobIds) {
+      const job = live.get(id)?.writes.saved ?? (store.getNow ? store.getNow(id) : undefined);
+      if (job === undefined) return undefined;
+      if (job) polled.push(this.#polled(job));
+    }
+    return polled;
   }
 
   readonly #kept: KeptJson = new WeakMap();
@@ -94,16 +99,6 @@ export class JobReads {
   /** The snapshot readers see now of a job read earlier. */
   readable(job: StoredJob): JobSnapshot {
     return this.outward(this.#options.live.get(job.job_id)?.writes.saved ?? job);
-  }
-
-  /** What `get` answers, when it can be known at once: a job this process runs, or one from a store that reads synchronously. */
-  getNow(jobId: string): JobSnapshot | null | undefined {
-    const live = this.#options.live.get(jobId);
-    if (live) return this.outward(live.writes.saved);
-    const { store } = this.#options;
-    if (!store.getNow) return undefined;
-    const job = store.getNow(jobId);
-    return job && this.outward(job);
   }
 
   async get(jobId: string): Promise<JobSnapshot | null> {

@@ -302,15 +302,6 @@ export class JobRegistry {
     return this.#reads.get(jobId);
   }
 
-  /**
-   * What {@link get} answers, at once, when that can be known without waiting: for a job
-   * this process runs, or from a store that reads synchronously; undefined otherwise (read
-   * it with `get`). For callers that know the store opened and the registry started.
-   */
-  getNow(jobId: string): JobSnapshot | null | undefined {
-    return this.#reads.getNow(jobId);
-  }
-
   async getMany(jobIds: readonly string[]): Promise<JobSnapshot[]> {
     await this.#opened();
     return this.#reads.getMany(jobIds);
@@ -322,7 +313,11 @@ export class JobRegistry {
     return this.#reads.poll(jobIds);
   }
 
-  /** {@link poll}, at once, when the store reads synchronously; undefined otherwise. Like {@link getNow}, for callers that know the store opened. */
+  /**
+   * {@link poll}, at once, when that can be known without waiting: every job this process
+   * runs, and the others from a store that reads synchronously (`getNow`); undefined
+   * otherwise. For callers that know the store opened and the registry started.
+   */
   pollNow(jobIds: readonly string[]): PolledJob[] | undefined {
     return this.#reads.pollNow(jobIds);
   }

@@ -305,16 +305,16 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
 
   app.get('/:id', route(routeDocs.get, (c, principal) => {
     const id = jobId(c.req.param('id') ?? '', 'id');
-    const answer = (job: JobSnapshot | null, epoch: string) => {
-      const seenJob = seen(principal, id, job);
-      return pollAnswer(c, `"${epoch}-${seenJob.seq}"`, () => JSON.stringify(seenJob));
+    const answer = ([job]: PolledJob[], epoch: string) => {
+      const { seq } = seen(principal, id, job?.snapshot ?? null);
+      return pollAnswer(c, `"${epoch}-${seq}"`, () => job!.json());
     };
     // Answered in the request's own turn when the job is known at once (admission made
     // sure that the store opened): one this process runs, or from a store that reads
     // synchronously.
-    const now = registry.getNow(id);
-    if (now !== undefined && epochNow !== null) return answer(now, epochNow);
-    return (async () => answer(await registry.get(id), epochNow ?? (await deps.epoch)))();
+    const now = registry.pollNow([id]);
+    if (now && epochNow !== null) return answer(now, epochNow);
+    return (async () => answer(await registry.poll([id]), epochNow ?? (await deps.epoch)))();
   }));
 
   app.get('/:id/logs', route(routeDocs.logs, async (c, principal) => {
