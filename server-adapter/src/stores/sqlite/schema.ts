@@ -72,7 +72,7 @@ const RETIRED_INDEXES = ['job_status_jobs_updated', 'job_status_events_job'];
 /**
  * Brings a file of any version to this schema, in one transaction. The first open of a
  * file made before the update-time index held finished jobs only builds that index (about
- * a second per 100 000 jobs).
+ * 5 s per million jobs).
  */
 export function applySchema(db: Database.Database) {
   db.transaction(() => {
