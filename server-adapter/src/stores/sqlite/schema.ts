@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { StoredJob } from '../store.js';
 
-/** A busy job's row; finished jobs are every other row (`state` is never null). */
+/** The rows of busy jobs, as an SQL condition. */
 export const BUSY = "state IN ('queued', 'running')";
+/** The rows of finished jobs: every other row (`state` is never null). The update-time index's condition. */
 export const FINISHED = "state NOT IN ('queued', 'running')";
 
 /**
@@ -126,7 +127,7 @@ export function jobFromJson(a: unknown[]): StoredJob {
 
 /** The row of a job, serialized now: a job that cannot be written fails its own save and nobody else's. */
 export function toRow(job: StoredJob): JobRow {
-  // Column by column, not a spread of the job: one shape for every row, and a third of the cost.
+  // Column by column, not a spread of the job: one shape for every row, and an eighth of the cost.
   return {
     job_id: job.job_id,
     kind: job.kind,
