@@ -134,6 +134,40 @@ export function storeBehaviour(name: string, make: () => JobStore | Promise<JobS
       expect((await store.list({ sort: 'created_desc', limit: 10, states: ['canceled', 'warning'] })).jobs).toEqual([]);
     }));
 
+    it('lists by last update, busy and finished jobs interleaved, through keyset pages and filters', withStore(async (store) => {
+      const at = (minute: number) => new Date(Date.UTC(2026, 10, 26, 9, minute)).toISOString();
+      const jobs: StoredJob[] = [];
+      for (let i = 0; i < 8; i++) {
+        const job = await store.save(jobFixture({ state: 'running', kind: i % 2 ? 'sync.pull' : 'sync.push' }, 3000 + i), { durable: true });
+        // Even ones finish, odd ones keep running; updates alternate between the two kinds of job.
+        const next = i % 2 ? { ...job, progress: { percent: i, current: null, total: null, unit: null }, updated_at: at(i) } : finished(job, i % 4 ? 'failed' : 'success', at(i));
+        jobs.push(await store.save(next, { durable: i % 2 === 0 }));
+      }
+      // Two at the same instant: the job id breaks the tie, on both sides of the busy/finished line.
+      jobs.push(await store.save(finished(await store.save(jobFixture({}, 3100), { durable: true }), 'success', at(20)), { durable: true }));
+      jobs.push(await store.save(jobFixture({ state: 'running', updated_at: at(20) }, 3101), { durable: true }));
+      const ids = (list: readonly StoredJob[]) => list.map((j) => j.job_id);
+      const newestFirst = [...jobs].sort((a, b) =>
+        a.updated_at === b.updated_at ? (a.job_id < b.job_id ? 1 : -1) : a.updated_at < b.updated_at ? 1 : -1,
+      );
+      const paged: StoredJob[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 10; page++) {
+        const result = await store.list({ sort: 'updated_desc', limit: 3, cursor });
+        paged.push(...result.jobs);
+        if (!result.next_cursor) break;
+        cursor = result.next_cursor;
+      }
+      expect(ids(paged)).toEqual(ids(newestFirst));
+      const only = (test: (job: StoredJob) => boolean) => ids(newestFirst.filter(test));
+      expect(ids((await store.list({ sort: 'updated_desc', limit: 20, states: ['running', 'failed'] })).jobs)).toEqual(only((j) => j.state === 'running' || j.state === 'failed'));
+      expect(ids((await store.list({ sort: 'updated_desc', limit: 20, states: ['running'] })).jobs)).toEqual(only((j) => j.state === 'running'));
+      expect(ids((await store.list({ sort: 'updated_desc', limit: 20, states: ['success'] })).jobs)).toEqual(only((j) => j.state === 'success'));
+      expect(ids((await store.list({ sort: 'updated_desc', limit: 20, kinds: ['sync.pull'] })).jobs)).toEqual(only((j) => j.kind === 'sync.pull'));
+      const second = await store.list({ sort: 'updated_desc', limit: 2, kinds: ['sync.push'], cursor: (await store.list({ sort: 'updated_desc', limit: 2, kinds: ['sync.push'] })).next_cursor! });
+      expect(ids(second.jobs)).toEqual(only((j) => j.kind === 'sync.push').slice(2, 4));
+    }));
+
     it('lists busy jobs oldest first', withStore(async (store) => {
       const a = await store.save(jobFixture({}, 2000), { durable: true });
       const b = await store.save(jobFixture({ state: 'running' }, 2001), { durable: true });

@@ -1,10 +1,11 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { createJobStatus, memoryStore } from '@job-status/hono';
 import { sqliteStore } from '@job-status/hono/sqlite';
+import { listStatement } from '../src/stores/sqlite/list-query.js';
 import { jobFixture, storeBehaviour } from './store-suite.js';
 import { quietLogger } from './support.js';
 
@@ -18,6 +19,37 @@ const diskAtCrash = (path: string) => {
   for (const suffix of ['', '-wal']) if (existsSync(path + suffix)) copyFileSync(path + suffix, copy + suffix);
   return copy;
 };
+/** The tables and indexes whose pages the write-ahead log of `path` holds (frames since its last reset). */
+const pagesInLog = (path: string, reader: Database.Database) => {
+  const log = readFileSync(`${path}-wal`);
+  const pageSize = log.readUInt32BE(8);
+  const salt = log.readUInt32BE(16);
+  const owners = new Map((reader.prepare('SELECT pageno, name FROM dbstat').all() as Array<{ pageno: number; name: string }>).map((p) => [p.pageno, p.name]));
+  const names = new Set<string>();
+  for (let at = 32; at + 24 + pageSize <= log.length && log.readUInt32BE(at + 8) === salt; at += 24 + pageSize) {
+    names.add(owners.get(log.readUInt32BE(at)) ?? 'free page');
+  }
+  return [...names].sort();
+};
+/** The schema of job-status 0.1's files: every later open must keep reading and writing them. */
+const FIRST_SCHEMA = `
+CREATE TABLE job_status_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE job_status_jobs (job_id TEXT PRIMARY KEY, kind TEXT NOT NULL, target TEXT, label TEXT NOT NULL, state TEXT NOT NULL,
+  phase TEXT, progress TEXT, message TEXT, error TEXT, created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, updated_at TEXT NOT NULL,
+  seq INTEGER NOT NULL, has_logs INTEGER NOT NULL, actor TEXT, input TEXT, idempotency_key TEXT UNIQUE, owner TEXT, result TEXT);
+CREATE INDEX job_status_jobs_created ON job_status_jobs (created_at, job_id);
+CREATE INDEX job_status_jobs_updated ON job_status_jobs (updated_at, job_id);
+CREATE INDEX job_status_jobs_kind ON job_status_jobs (kind, target, created_at, job_id);
+CREATE INDEX job_status_jobs_kind_created ON job_status_jobs (kind, created_at, job_id);
+CREATE INDEX job_status_jobs_target ON job_status_jobs (target, created_at, job_id);
+CREATE INDEX job_status_jobs_state ON job_status_jobs (state, created_at, job_id);
+CREATE INDEX job_status_jobs_finished ON job_status_jobs (finished_at) WHERE finished_at IS NOT NULL;
+CREATE TABLE job_status_logs (job_id TEXT NOT NULL, seq INTEGER NOT NULL, ts TEXT NOT NULL, level TEXT NOT NULL, message TEXT NOT NULL,
+  PRIMARY KEY (job_id, seq)) WITHOUT ROWID;
+CREATE TABLE job_status_events (seq INTEGER PRIMARY KEY, job_id TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX job_status_events_job ON job_status_events (job_id);
+CREATE TABLE job_status_owners (owner TEXT PRIMARY KEY, beat_at INTEGER NOT NULL);
+`;
 
 storeBehaviour('memory', () => memoryStore());
 storeBehaviour('sqlite', () => sqliteStore({ path: dbPath() }));
@@ -96,6 +128,81 @@ describe('sqlite store', () => {
     expect(reader.prepare('SELECT message FROM job_status_logs WHERE job_id = ?').all(job.job_id)).toEqual([{ message: 'waiting to be written' }]);
     reader.close();
     await store.close();
+  });
+
+  it('writes a progress save of a busy job into its row and its event alone, no index entry', async () => {
+    const path = dbPath();
+    const store = sqliteStore({ path, coalesceMs: 0 });
+    await store.open();
+    const jobs = [];
+    for (let i = 0; i < 3; i++) jobs.push(await store.save(jobFixture({ state: 'running' }), { durable: true }));
+    const reader = new Database(path);
+    // The log starts empty here: the frames read below are those of the progress saves alone.
+    expect(reader.pragma('wal_checkpoint(TRUNCATE)')).toEqual([{ busy: 0, log: 0, checkpointed: 0 }]);
+    for (const [i, job] of jobs.entries()) {
+      await store.save({ ...job, progress: { percent: null, current: i, total: null, unit: 'files' }, updated_at: new Date().toISOString() }, { durable: false });
+    }
+    // The event log grows, so the file's first page (its size) may be written too.
+    expect(pagesInLog(path, reader).filter((name) => name !== 'sqlite_schema')).toEqual(['job_status_events', 'job_status_jobs']);
+    reader.close();
+    await store.close();
+  });
+
+  it('opens a file of the first schema, drops the indexes the writes no longer keep, and reads, lists and prunes it as before', async () => {
+    const path = dbPath();
+    const old = new Database(path);
+    old.pragma('journal_mode = WAL');
+    old.exec(FIRST_SCHEMA);
+    old.close();
+    const first = sqliteStore({ path });
+    await first.open();
+    const done = await first.save(jobFixture({ state: 'success', finished_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' }), { durable: true });
+    await first.close();
+    // A file written by that version, indexes and all, then opened by this one.
+    const legacy = new Database(path);
+    legacy.exec(FIRST_SCHEMA.replaceAll('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS').replaceAll('CREATE INDEX', 'CREATE INDEX IF NOT EXISTS'));
+    legacy.close();
+
+    const store = sqliteStore({ path });
+    await store.open();
+    const reader = new Database(path, { readonly: true });
+    const indexes = (reader.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").pluck().all() as string[]);
+    expect(indexes).not.toContain('job_status_events_job');
+    expect(indexes).not.toContain('job_status_jobs_updated');
+    expect(indexes).toContain('job_status_jobs_updated_done');
+    reader.close();
+    const busy = await store.save(jobFixture({ state: 'running', updated_at: '2026-02-01T00:00:00.000Z' }), { durable: true });
+    expect(await store.get(done.job_id)).toEqual(done);
+    expect((await store.list({ sort: 'updated_desc', limit: 5 })).jobs.map((j) => j.job_id)).toEqual([busy.job_id, done.job_id]);
+    expect(await store.prune({ finishedBefore: new Date('2026-06-01T00:00:00.000Z'), maxEvents: 1000 })).toEqual({ jobs: 1, events: 1 });
+    expect((await store.readEvents(done.seq, 10))!.map((e) => e.seq)).toEqual([busy.seq]);
+    await store.close();
+    // Opened again (as every start does), it is left as it is.
+    const again = sqliteStore({ path });
+    await again.open();
+    expect((await again.list({ sort: 'updated_desc', limit: 5 })).jobs.map((j) => j.job_id)).toEqual([busy.job_id]);
+    await again.close();
+  });
+
+  it('reads a history page sorted by update through an index, with no sort of every job', async () => {
+    const path = dbPath();
+    const store = sqliteStore({ path });
+    await store.open();
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    const plan = (query: Parameters<typeof listStatement>[0]) => {
+      const { sql, params } = listStatement(query);
+      return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((row) => row.detail).join('\n');
+    };
+    const cursor = Buffer.from(JSON.stringify(['2026-01-01T00:00:00.000Z', 'x'])).toString('base64url');
+    for (const query of [{ sort: 'updated_desc', limit: 20 }, { sort: 'updated_desc', limit: 20, cursor }] as const) {
+      const detail = plan(query);
+      // Finished jobs come through the update index in order; busy ones (few) are sorted on their own.
+      expect(detail).toMatch(/job_status_jobs USING INDEX job_status_jobs_updated_done/);
+      expect(detail).toMatch(/job_status_jobs USING INDEX job_status_jobs_state/);
+      expect(detail).not.toMatch(/SCAN job_status_jobs(?! USING)/);
+    }
+    db.close();
   });
 
   it('finishes jobs a dead process left busy as failed interrupted, with a hint, on the next start', async () => {

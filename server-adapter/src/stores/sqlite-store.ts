@@ -1,12 +1,13 @@
 import Database from 'better-sqlite3';
 import { jobFromRow } from './job-row.js';
 import type { JobLogLine, JobSnapshot } from '@job-status/protocol';
-import { SORT_COLUMNS, decodeCursor, pageOf } from './cursor.js';
+import { pageOf } from './cursor.js';
 import { publicSnapshot, refusal } from './store.js';
 import type { JobStore, ListPage, ListQuery, PruneOptions, StoredJob, UnnumberedJob } from './store.js';
 import { EventNumbering } from './sqlite/event-numbering.js';
 import { FinishedJobs } from './sqlite/finished-jobs.js';
-import { SCHEMA, jobFromJson, prepareStatements, toRow } from './sqlite/schema.js';
+import { listStatement } from './sqlite/list-query.js';
+import { applySchema, jobFromJson, prepareStatements, toRow } from './sqlite/schema.js';
 import type { JobRow, SqliteStatements } from './sqlite/schema.js';
 import { takeSingleProcessLock } from './sqlite/single-process-lock.js';
 import { WriteBuffer } from './sqlite/write-buffer.js';
@@ -97,7 +98,7 @@ class SqliteStore implements JobStore {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
-    db.exec(SCHEMA);
+    applySchema(db);
     this.#statements = prepareStatements(db);
     this.#writes.attach(db, this.#statements);
     this.#epoch = this.#numbers.open(db, this.#statements);
@@ -164,27 +165,8 @@ class SqliteStore implements JobStore {
 
   async list(query: ListQuery): Promise<ListPage> {
     this.#writes.flushQuietly();
-    const { column, descending } = SORT_COLUMNS[query.sort];
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const anyOf = (field: string, values: readonly string[] | undefined) => {
-      if (!values?.length) return;
-      where.push(`${field} IN (${values.map(() => '?').join(', ')})`);
-      params.push(...values);
-    };
-    anyOf('state', query.states);
-    anyOf('kind', query.kinds);
-    anyOf('target', query.targets);
-    const cursor = query.cursor ? decodeCursor(query.cursor) : null;
-    if (cursor) {
-      const op = descending ? '<' : '>';
-      where.push(`(${column} ${op} ? OR (${column} = ? AND job_id ${op} ?))`);
-      params.push(cursor.at, cursor.at, cursor.id);
-    }
-    const order = descending ? 'DESC' : 'ASC';
-    const sql = `SELECT * FROM job_status_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY ${column} ${order}, job_id ${order} LIMIT ?`;
-    const rows = this.#database.prepare(sql).all(...params, query.limit + 1) as JobRow[];
+    const { sql, params } = listStatement(query);
+    const rows = this.#database.prepare(sql).all(...params) as JobRow[];
     return pageOf(rows.map(jobFromRow), query);
   }
 
@@ -227,10 +209,14 @@ class SqliteStore implements JobStore {
       const cutoff = finishedBefore.toISOString();
       this.#finished.prune(cutoff);
       const gone = 'SELECT job_id FROM job_status_jobs WHERE finished_at IS NOT NULL AND finished_at < ?';
+      // Every event of a job is numbered at most its row's `seq` (the row is written with
+      // its newest event): the events to remove lie in the log up to the highest of those,
+      // read by number (the log keeps no index on job_id, which each save would pay for).
+      const top = (db.prepare(`SELECT MAX(seq) FROM job_status_jobs WHERE finished_at IS NOT NULL AND finished_at < ?`).pluck().get(cutoff) as number | null) ?? 0;
       const removedMax = Number(
-        (db.prepare(`SELECT MAX(seq) AS s FROM job_status_events WHERE job_id IN (${gone})`).get(cutoff) as { s: number | null }).s ?? 0,
+        (db.prepare(`SELECT MAX(seq) AS s FROM job_status_events WHERE seq <= ? AND job_id IN (${gone})`).get(top, cutoff) as { s: number | null }).s ?? 0,
       );
-      let events = db.prepare(`DELETE FROM job_status_events WHERE job_id IN (${gone})`).run(cutoff).changes;
+      let events = db.prepare(`DELETE FROM job_status_events WHERE seq <= ? AND job_id IN (${gone})`).run(top, cutoff).changes;
       db.prepare(`DELETE FROM job_status_logs WHERE job_id IN (${gone})`).run(cutoff);
       const jobs = db.prepare('DELETE FROM job_status_jobs WHERE finished_at IS NOT NULL AND finished_at < ?').run(cutoff).changes;
       db.prepare('DELETE FROM job_status_owners WHERE beat_at < ?').run(Date.now() - FORGET_OWNERS_MS);

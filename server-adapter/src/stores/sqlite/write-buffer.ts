@@ -21,8 +21,8 @@ export interface PendingEvent {
  *
  * It also keeps the row on disk of each busy job this process wrote (it is the file's one
  * writer), so a save checks the job's state without a read and writes only the columns
- * that changed: a progress save then touches the row and one index (`updated_at`), not
- * all seven.
+ * that changed: a progress save then touches the row alone, no index (the schema keeps
+ * none that a busy job's progress changes).
  */
 export class WriteBuffer {
   readonly #coalesceMs: number;
