@@ -45,6 +45,9 @@ export function sqliteStore(options: SqliteStoreOptions): JobStore {
   return new SqliteStore(options.path, options.coalesceMs ?? 250);
 }
 
+/** History statements kept prepared at most (each filter's number of values makes a new one). */
+const MAX_PAGE_STATEMENTS = 64;
+
 /** Heartbeats of owners silent this long are deleted by `prune` (they are long dead). */
 const FORGET_OWNERS_MS = 24 * 60 * 60_000;
 
@@ -65,6 +68,8 @@ class SqliteStore implements JobStore {
   /** Held while open: tells a second process that this file is taken. */
   #lock: Database.Database | null = null;
   #statements!: SqliteStatements;
+  /** History statements by their SQL, prepared once per open file (a page sorted by update is a compound SELECT, slow to prepare). */
+  #pages = new Map<string, Database.Statement>();
 
   constructor(path: string, coalesceMs: number) {
     this.#path = path;
@@ -94,6 +99,7 @@ class SqliteStore implements JobStore {
     db.pragma('busy_timeout = 5000');
     applySchema(db);
     this.#statements = prepareStatements(db);
+    this.#pages = new Map();
     this.#writes.attach(db, this.#statements);
     this.#epoch = this.#numbers.open(db, this.#statements);
     return { epoch: this.#epoch };
@@ -144,9 +150,17 @@ class SqliteStore implements JobStore {
   }
 
   async list(query: ListQuery): Promise<ListPage> {
+    const db = this.#database;
     this.#writes.flushQuietly();
     const { sql, params } = listStatement(query);
-    const rows = this.#database.prepare(sql).all(...params) as JobRow[];
+    let statement = this.#pages.get(sql);
+    if (!statement) {
+      // Filters of any length make any number of shapes: keep the recent ones.
+      if (this.#pages.size >= MAX_PAGE_STATEMENTS) this.#pages.clear();
+      statement = db.prepare(sql);
+      this.#pages.set(sql, statement);
+    }
+    const rows = statement.all(...params) as JobRow[];
     return pageOf(rows.map(jobFromRow), query);
   }
 
@@ -250,6 +264,7 @@ class SqliteStore implements JobStore {
       throw new Error(`job-status: closing ${this.#path} without writing ${unwritten.saves} saves and ${unwritten.lines} log lines: ${(error as Error).message}`);
     } finally {
       this.#writes.detach();
+      this.#pages.clear();
       this.#db.close();
       this.#db = null;
       this.#lock?.close();
