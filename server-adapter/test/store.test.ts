@@ -205,6 +205,30 @@ describe('sqlite store', () => {
     db.close();
   });
 
+  it('merges busy and finished jobs of a page sorted by update in SQLite\'s text order, past U+FFFF too', async () => {
+    const path = dbPath();
+    const store = sqliteStore({ path });
+    await store.open();
+    const at = '2026-11-26T09:00:00.000Z';
+    // Ids that JavaScript's < orders the other way round (UTF-16 units against code points):
+    // the merge must stay SQLite's.
+    for (const [id, busy] of [['x\uFFFD', false], ['x\u{1F600}', true], ['x\uE000', true], ['x\u{10000}', false], ['xa', false]] as const) {
+      const job = jobFixture({ job_id: id, state: busy ? 'running' : 'success', finished_at: busy ? null : at, updated_at: at });
+      await store.save(job, { durable: true });
+    }
+    const pages: string[] = [];
+    for (let cursor: string | undefined, i = 0; i < 5; i++) {
+      const page = await store.list({ sort: 'updated_desc', limit: 2, cursor });
+      pages.push(...page.jobs.map((j) => j.job_id));
+      if (!page.next_cursor) break;
+      cursor = page.next_cursor;
+    }
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    expect(pages).toEqual(db.prepare('SELECT job_id FROM job_status_jobs ORDER BY updated_at DESC, job_id DESC').pluck().all());
+    db.close();
+  });
+
   it('finishes jobs a dead process left busy as failed interrupted, with a hint, on the next start', async () => {
     const path = dbPath();
     const dead = sqliteStore({ path });

@@ -48,6 +48,8 @@ export function sqliteStore(options: SqliteStoreOptions): JobStore {
 
 /** Finished jobs kept in memory for reads (about 1 KB each). */
 const FINISHED_KEPT = 2000;
+/** History statements kept prepared at most (each filter's number of values makes a new one). */
+const MAX_PAGE_STATEMENTS = 64;
 
 /** Heartbeats of owners silent this long are deleted by `prune` (they are long dead). */
 const FORGET_OWNERS_MS = 24 * 60 * 60_000;
@@ -71,6 +73,8 @@ class SqliteStore implements JobStore {
   #statements!: SqliteStatements;
   /** Finished jobs as the file holds them: they never change, so polls of them skip the file. */
   readonly #finished = new FinishedJobs(FINISHED_KEPT);
+  /** History statements by their SQL, prepared once per open file (a page sorted by update is a compound SELECT, slow to prepare). */
+  #pages = new Map<string, Database.Statement>();
 
   constructor(path: string, coalesceMs: number) {
     this.#path = path;
@@ -100,6 +104,7 @@ class SqliteStore implements JobStore {
     db.pragma('busy_timeout = 5000');
     applySchema(db);
     this.#statements = prepareStatements(db);
+    this.#pages = new Map();
     this.#writes.attach(db, this.#statements);
     this.#epoch = this.#numbers.open(db, this.#statements);
     return { epoch: this.#epoch };
@@ -164,9 +169,17 @@ class SqliteStore implements JobStore {
   }
 
   async list(query: ListQuery): Promise<ListPage> {
+    const db = this.#database;
     this.#writes.flushQuietly();
     const { sql, params } = listStatement(query);
-    const rows = this.#database.prepare(sql).all(...params) as JobRow[];
+    let statement = this.#pages.get(sql);
+    if (!statement) {
+      // Filters of any length make any number of shapes: keep the recent ones.
+      if (this.#pages.size >= MAX_PAGE_STATEMENTS) this.#pages.clear();
+      statement = db.prepare(sql);
+      this.#pages.set(sql, statement);
+    }
+    const rows = statement.all(...params) as JobRow[];
     return pageOf(rows.map(jobFromRow), query);
   }
 
@@ -272,6 +285,7 @@ class SqliteStore implements JobStore {
     } finally {
       this.#writes.detach();
       this.#finished.clear();
+      this.#pages.clear();
       this.#db.close();
       this.#db = null;
       this.#lock?.close();
