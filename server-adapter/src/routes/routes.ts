@@ -73,6 +73,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     maxBufferedBytes: limits.maxBufferedBytes,
     logClosed: (reason: string) => deps.logger.error({ reason }, 'job-status: stream closed'),
   };
+  const heartbeat = String(deps.heartbeatMs);
   let started = false;
   void registry.ready.then(() => (started = true), () => undefined);
   const enqueueRate = new CallerRateLimit({ perMinute: limits.enqueuesPerMinute, burst: limits.enqueueBurst });
@@ -200,19 +201,21 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
 
   app.get('/events', routeDocs.events, guard(async (c) => {
     const principal = c.get('jobStatusPrincipal');
-    // Every parameter in one parse of the query string.
+    // Every parameter in one parse of the query string; a stream names one or two of them.
     const query = c.req.queries();
-    const filters = (field: string) => {
-      const values = listParam(query[field]);
+    const filters = (field: string): string[] => {
+      const given = query[field];
+      if (given === undefined) return NO_VALUES;
+      const values = listParam(given);
       if (values.length > limits.maxIds) throw badRequest(`too_many_${field}s`, `${field}: at most ${limits.maxIds} values per stream`);
       return values;
     };
     // `job_id=` is the seed system's name for `job=`.
     const jobs = [...filters('job'), ...filters('job_id')].map((id) => jobId(id, 'job'));
     const logs = logParams(filters(LOG_PARAM));
-    if (new Set([...jobs, ...logs.keys()]).size > limits.maxIds) {
-      throw badRequest('too_many_jobs', `job, log: at most ${limits.maxIds} jobs per stream`);
-    }
+    const named = new Set(jobs);
+    for (const id of logs.keys()) named.add(id);
+    if (named.size > limits.maxIds) throw badRequest('too_many_jobs', `job, log: at most ${limits.maxIds} jobs per stream`);
     const kinds = filters('kind').map((kind) => name(kind, 'kind'));
     const targets = filters('target').map((target) => name(target, 'target'));
     const states = statesParam(filters('state'));
@@ -226,18 +229,22 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
       'X-Accel-Buffering': 'no',
       // Declared so compression middleware leaves the stream alone.
       'Content-Encoding': 'identity',
-      [HEARTBEAT_HEADER]: String(deps.heartbeatMs),
+      [HEARTBEAT_HEADER]: heartbeat,
     };
     // HEAD asks whether a stream would open: the same checks and headers, and no stream.
     if (c.req.method === 'HEAD') return c.body(null, 200, headers);
-    const stream = {
-      principal,
-      callerId: principal.id,
-      filter: { jobs: setOf([...jobs, ...logs.keys()]), kinds: setOf(kinds), targets: setOf(targets), states: setOf(states) },
-      logs,
-      lastEventId: lastEventId === '' ? null : lastEventId,
-    };
-    return streamResponse(c, headers, (sink, signal) => hub.open({ ...stream, sink, signal }), streams);
+    const filter = { jobs: named.size ? named : NONE, kinds: setOf(kinds), targets: setOf(targets), states: setOf(states) };
+    const resumeFrom = lastEventId === '' ? null : lastEventId;
+    // As for `GET /:id`: when only the `*` middleware and the route's docs ran before this
+    // route, nothing can have set a header, and the stream goes out with its own alone.
+    const appHeaders = c.req.routeIndex !== ROUTE_AFTER_MIDDLEWARE;
+    return streamResponse(
+      c,
+      headers,
+      (sink, signal) => hub.open({ principal, callerId: principal.id, filter, logs, lastEventId: resumeFrom, sink, signal }),
+      streams,
+      appHeaders,
+    );
   }));
 
   const minPollInterval = String(deps.minPollIntervalS);
@@ -284,6 +291,8 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
   return app;
 }
 
+/** The shared empty list of a query parameter a stream does not use. */
+const NO_VALUES: string[] = [];
 /** The shared empty set: most streams filter on one dimension, and 10 000 streams would each hold three empty sets. */
 const NONE: ReadonlySet<never> = new Set();
 const setOf = <T>(values: readonly T[]): ReadonlySet<T> => (values.length ? new Set(values) : NONE);
