@@ -189,13 +189,13 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     return c.json(await registry.listVisible(query, (job) => visible(principal, job)));
   }));
 
-  app.get('/kinds', routeDocs.kinds, guard((c) =>
+  app.get('/kinds', routeDocs.kinds, guard(async (c) =>
     c.json({
-      kinds: registry.kinds().map(([kind, definition]) => ({
+      kinds: await Promise.all(registry.kinds().map(async ([kind, definition]) => ({
         kind,
         label: typeof definition.label === 'string' ? definition.label : kind,
-        input: jsonSchemaOf(definition.input),
-      })),
+        input: await jsonSchemaOf(definition.input),
+      }))),
     }),
   ));
 
