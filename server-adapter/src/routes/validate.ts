@@ -24,6 +24,8 @@ export function name(value: unknown, field: string): string {
 
 /** Values of a query parameter that may repeat and may hold comma-separated lists. */
 export function listParam(values: string[] | undefined): string[] {
+  // One value without a comma (a stream on one job, a poll of one id): nothing to split.
+  if (values?.length === 1 && !values[0]!.includes(',')) return values[0] === '' ? [] : values;
   return (values ?? []).flatMap((value) => value.split(',')).filter((value) => value !== '');
 }
 

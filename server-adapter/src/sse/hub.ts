@@ -140,7 +140,8 @@ export class SseHub<P> {
     // Known once the first stream opened: no promise to wait for after that.
     const epoch = this.#epoch ?? (await this.#ready());
     const { maxBufferedBytes } = this.#options;
-    const session = new SseSession<P>(options.principal, callerId, options.filter, maxBufferedBytes, this.#closed, options.sink);
+    const filter = this.#sessions.shared(options.filter);
+    const session = new SseSession<P>(options.principal, callerId, filter, maxBufferedBytes, this.#closed, options.sink);
     this.#sessions.add(session);
     options.signal?.addEventListener('abort', () => session.close('disconnected'), { once: true });
 
