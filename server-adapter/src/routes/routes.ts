@@ -73,7 +73,15 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     maxBufferedBytes: limits.maxBufferedBytes,
     logClosed: (reason: string) => deps.logger.error({ reason }, 'job-status: stream closed'),
   };
-  const heartbeat = String(deps.heartbeatMs);
+  /** The headers of every stream (and of `HEAD /events`); read, never changed. */
+  const streamHeaders: Readonly<Record<string, string>> = Object.freeze({
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache, no-transform',
+    'X-Accel-Buffering': 'no',
+    // Declared so compression middleware leaves the stream alone.
+    'Content-Encoding': 'identity',
+    [HEARTBEAT_HEADER]: String(deps.heartbeatMs),
+  });
   let started = false;
   void registry.ready.then(() => (started = true), () => undefined);
   const enqueueRate = new CallerRateLimit({ perMinute: limits.enqueuesPerMinute, burst: limits.enqueueBurst });
@@ -223,16 +231,8 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     if (lastEventId !== null && lastEventId.length > 100) {
       throw badRequest('invalid_last_event_id', 'Last-Event-ID: expected an event id this server sent, such as "a1b2c3-42"');
     }
-    const headers: Record<string, string> = {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      'X-Accel-Buffering': 'no',
-      // Declared so compression middleware leaves the stream alone.
-      'Content-Encoding': 'identity',
-      [HEARTBEAT_HEADER]: heartbeat,
-    };
     // HEAD asks whether a stream would open: the same checks and headers, and no stream.
-    if (c.req.method === 'HEAD') return c.body(null, 200, headers);
+    if (c.req.method === 'HEAD') return c.body(null, 200, streamHeaders);
     const filter = { jobs: named.size ? named : NONE, kinds: setOf(kinds), targets: setOf(targets), states: setOf(states) };
     const resumeFrom = lastEventId === '' ? null : lastEventId;
     // As for `GET /:id`: when only the `*` middleware and the route's docs ran before this
@@ -240,7 +240,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     const appHeaders = c.req.routeIndex !== ROUTE_AFTER_MIDDLEWARE;
     return streamResponse(
       c,
-      headers,
+      streamHeaders,
       (sink, signal) => hub.open({ principal, callerId: principal.id, filter, logs, lastEventId: resumeFrom, sink, signal }),
       streams,
       appHeaders,
