@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseEventId } from '@job-status/protocol';
 import { memoryStore } from '@job-status/hono';
@@ -102,6 +103,47 @@ describe('GET /events over a real socket', () => {
     expect(s.updates()).toEqual([expect.objectContaining({ job_id: id, state: 'success', message: 'finished earlier' })]);
     const ready = s.events.find((e) => e.event === 'ready')!;
     expect(parseEventId(ready.id)!.seq).toBe((await ctx.jobs.get(id))!.seq);
+  });
+
+  it("goes out with its own headers, and with those an app's middleware set before the job routes", async () => {
+    await setup();
+    ctx.jobs.define('t.done', { run: () => ({ message: 'finished earlier' }) });
+    const id = await enqueue('t.done');
+    await until(async () => (await ctx.jobs.get(id))!.state === 'success');
+    const expectStreamHeaders = (response: Response) => {
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+      expect(response.headers.get('cache-control')).toBe('no-cache, no-transform');
+      expect(response.headers.get('x-accel-buffering')).toBe('no');
+      expect(response.headers.get('content-encoding')).toBe('identity');
+      expect(response.headers.get('job-status-heartbeat')).toBe('60000');
+    };
+    // Nothing of the app runs before the routes.
+    const own = await stream(`?job=${id}`);
+    await own.until(() => own.events.some((e) => e.event === 'ready'));
+    expectStreamHeaders(own.response);
+    expect(own.response.headers.get('x-app-before')).toBeNull();
+    expect(own.events.map((e) => e.event)).toEqual(['heartbeat', 'job-update', 'ready']);
+    // The app's own middleware runs first and sets a header (as CORS middleware does).
+    const app = new Hono();
+    app.use('*', async (c, next) => {
+      c.header('X-App-Before', 'set before next');
+      await next();
+    });
+    app.route('/jobs', ctx.jobs.routes());
+    const wrapped = await listen(app);
+    try {
+      const s = await openStream(`${wrapped.url}/jobs/events?job=${id}`, asAdmin);
+      streams.push(s);
+      await s.until(() => s.events.some((e) => e.event === 'ready'));
+      expectStreamHeaders(s.response);
+      expect(s.response.headers.get('x-app-before')).toBe('set before next');
+      expect(s.events.map((e) => e.event)).toEqual(['heartbeat', 'job-update', 'ready']);
+      expect(s.updates()).toEqual([expect.objectContaining({ job_id: id, state: 'success', eventId: undefined })]);
+      await s.close();
+    } finally {
+      await wrapped.close();
+    }
   });
 
   it('replays exactly the missed events to a reconnect with Last-Event-ID taken mid-job', async () => {

@@ -1,25 +1,26 @@
-import type { MiddlewareHandler } from 'hono';
-import { describeRoute as openApiRoute, resolver } from 'hono-openapi';
-import type { DescribeRouteOptions } from 'hono-openapi';
+import type { DescribeRouteOptions, resolver } from 'hono-openapi';
 import { JOB_STATES, LIST_SORTS } from '@job-status/protocol';
-import {
-  EnqueueResponseSchema,
-  ErrorBodySchema,
-  HealthSchema,
-  JobKindsResponseSchema,
-  JobListResponseSchema,
-  JobLogsResponseSchema,
-  JobSnapshotSchema,
-  CreateJobBodySchema,
-} from './schemas.js';
+import type * as Schemas from './schemas.js';
 
 /**
  * What each route answers, for the OpenAPI document: one `describeRoute` per route,
- * carried by its handler in `routes.ts` (see `documented`), with the schemas the routes validate
- * with (`schemas.ts`). `hono-openapi` reads them off the route table.
+ * carried by its handler in `routes.ts` (see `documented`), with the schemas of the
+ * contract (`schemas.ts`). Each entry is built when the document is first asked for
+ * (`openapi.ts` hands it `hono-openapi`'s resolver and the schemas, and `hono-openapi`
+ * reads it off the route table), so an app that never asks loads neither `hono-openapi`
+ * nor zod.
  */
 
-const json = (schema: Parameters<typeof resolver>[0]) => ({ 'application/json': { schema: resolver(schema) } });
+/** What an entry is built with, loaded with the document. */
+export interface DocsKit {
+  /** `{'application/json': {schema}}` for a schema of `schemas.ts`. */
+  json: (schema: Schemas.ContractSchema) => { 'application/json': { schema: ReturnType<typeof resolver> } };
+  schemas: typeof Schemas;
+}
+
+/** Where a route's handler keeps the function that builds its OpenAPI entry. */
+export const ROUTE_DOCS = Symbol('job-status route docs');
+export type RouteDocs = (kit: DocsKit) => DescribeRouteOptions;
 
 const ERROR_WHEN: Record<number, string> = {
   304: 'Not modified: the `ETag` in `If-None-Match` is still current.',
@@ -37,13 +38,13 @@ const ERROR_WHEN: Record<number, string> = {
 const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'string' as const } } };
 
 /** The `{error: {code, message}}` answers of `statuses`. */
-function errors(...statuses: number[]): Record<string, object> {
+function errors({ json, schemas }: DocsKit, ...statuses: number[]): Record<string, object> {
   return Object.fromEntries(
     statuses.map((status) => [
       String(status),
       {
         description: ERROR_WHEN[status]!,
-        ...(status === 304 ? {} : { content: json(ErrorBodySchema) }),
+        ...(status === 304 ? {} : { content: json(schemas.ErrorBodySchema) }),
         ...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : {}),
       },
     ]),
@@ -80,32 +81,33 @@ export const SSE_EVENTS = {
   heartbeat: { id: null, data: { type: 'object', properties: { interval_ms: { type: 'integer' } } }, description: 'Sent every `heartbeatMs` (default 15 s), without `id:`, so it never moves the resume point.' },
 } as const;
 
-/** A route's OpenAPI entry, as hono-openapi's `describeRoute` marks it. */
-export type RouteDocs = MiddlewareHandler;
+/** A route's docs: what carries the function that builds its OpenAPI entry. */
+export interface RouteDocsMark {
+  [ROUTE_DOCS]: RouteDocs;
+}
 
-/** The entry `describeRoute` makes; it never runs: {@link documented} puts it on the route's handler. */
-const describeRoute = (spec: DescribeRouteOptions): RouteDocs => openApiRoute(spec);
+const describeRoute = (spec: RouteDocs): RouteDocsMark => ({ [ROUTE_DOCS]: spec });
 
 /**
- * `handler`, carrying `docs` (hono-openapi reads them off a route's handler): the entry
- * costs nothing on requests, where `describeRoute` in front of a handler would be one more
- * handler for Hono to compose on every request.
+ * `handler`, carrying `docs` (`openapi.ts` finds them on a route's handler): the entry
+ * costs nothing on requests, where a docs middleware in front of a handler would be one
+ * more handler for Hono to compose on every request.
  */
-export function documented<H extends (...args: never[]) => unknown>(docs: RouteDocs | null, handler: H): H {
+export function documented<H extends (...args: never[]) => unknown>(docs: RouteDocsMark | null, handler: H): H {
   return docs ? Object.assign(handler, docs) : handler;
 }
 
 export const routeDocs = {
-  create: describeRoute({
+  create: describeRoute((kit) => ({
     tags: TAGS,
     operationId: 'createJob',
     summary: 'Start a job',
     description: 'Creates a job and answers at once with its queued snapshot; the work runs after the answer.',
     parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$' }, description: 'With the same key, a repeated request from the same caller gets the first job instead of a second one.' }],
-    requestBody: { required: true, content: json(CreateJobBodySchema) },
-    responses: { '202': { description: 'The job, queued.', content: json(EnqueueResponseSchema) }, ...errors(400, 401, 403, 413, 415, 429, 503) },
-  }),
-  list: describeRoute({
+    requestBody: { required: true, content: kit.json(kit.schemas.CreateJobBodySchema) },
+    responses: { '202': { description: 'The job, queued.', content: kit.json(kit.schemas.EnqueueResponseSchema) }, ...errors(kit, 400, 401, 403, 413, 415, 429, 503) },
+  })),
+  list: describeRoute((kit) => ({
     tags: TAGS,
     operationId: 'listJobs',
     summary: 'History, or the named jobs (what polling uses)',
@@ -120,15 +122,15 @@ export const routeDocs = {
       { name: 'sort', in: 'query', required: false, schema: { type: 'string', enum: [...LIST_SORTS] }, description: 'Default `created_desc`.' },
       IF_NONE_MATCH,
     ],
-    responses: { '200': { description: 'The jobs the caller may see.', headers: { ...POLL_HEADERS, ...ETAG }, content: json(JobListResponseSchema) }, ...errors(304, 400, 401, 403) },
-  }),
-  kinds: describeRoute({
+    responses: { '200': { description: 'The jobs the caller may see.', headers: { ...POLL_HEADERS, ...ETAG }, content: kit.json(kit.schemas.JobListResponseSchema) }, ...errors(kit, 304, 400, 401, 403) },
+  })),
+  kinds: describeRoute((kit) => ({
     tags: TAGS,
     operationId: 'listKinds',
     summary: 'The defined kinds of job, with the JSON Schema of their input',
-    responses: { '200': { description: 'Every kind, in definition order.', content: json(JobKindsResponseSchema) }, ...errors(401, 403) },
-  }),
-  events: describeRoute({
+    responses: { '200': { description: 'Every kind, in definition order.', content: kit.json(kit.schemas.JobKindsResponseSchema) }, ...errors(kit, 401, 403) },
+  })),
+  events: describeRoute((kit) => ({
     tags: TAGS,
     operationId: 'streamEvents',
     summary: 'The event stream (SSE)',
@@ -151,38 +153,38 @@ export const routeDocs = {
         },
         content: { 'text/event-stream': { schema: { type: 'string' } } },
       },
-      ...errors(400, 401, 403, 429),
+      ...errors(kit, 400, 401, 403, 429),
     },
     'x-events': SSE_EVENTS,
-  } as DescribeRouteOptions),
-  get: describeRoute({
+  } as DescribeRouteOptions)),
+  get: describeRoute((kit) => ({
     tags: TAGS,
     operationId: 'getJob',
     summary: 'One job',
     parameters: [JOB_ID_PARAM, IF_NONE_MATCH],
-    responses: { '200': { description: 'The newest snapshot.', headers: { ...POLL_HEADERS, ...ETAG }, content: json(JobSnapshotSchema) }, ...errors(304, 400, 401, 403, 404) },
-  }),
-  logs: describeRoute({
+    responses: { '200': { description: 'The newest snapshot.', headers: { ...POLL_HEADERS, ...ETAG }, content: kit.json(kit.schemas.JobSnapshotSchema) }, ...errors(kit, 304, 400, 401, 403, 404) },
+  })),
+  logs: describeRoute((kit) => ({
     tags: TAGS,
     operationId: 'getJobLogs',
     summary: "A page of a job's log",
     parameters: [JOB_ID_PARAM, integer('after', 'Lines after this `seq`. Default 0.', 0), integer('limit', 'Lines, 1 to `limits.maxLogPageSize` (1000). Default 200.', 1)],
-    responses: { '200': { description: 'The lines, oldest first.', content: json(JobLogsResponseSchema) }, ...errors(400, 401, 403, 404) },
-  }),
-  cancel: describeRoute({
+    responses: { '200': { description: 'The lines, oldest first.', content: kit.json(kit.schemas.JobLogsResponseSchema) }, ...errors(kit, 400, 401, 403, 404) },
+  })),
+  cancel: describeRoute((kit) => ({
     tags: TAGS,
     operationId: 'cancelJob',
     summary: 'Cancel a busy job',
     parameters: [JOB_ID_PARAM],
-    responses: { '202': { description: 'The job, canceled (or asked to stop, when another instance runs it).', content: json(JobSnapshotSchema) }, ...errors(400, 401, 403, 404, 409, 503) },
-  }),
-  health: describeRoute({
+    responses: { '202': { description: 'The job, canceled (or asked to stop, when another instance runs it).', content: kit.json(kit.schemas.JobSnapshotSchema) }, ...errors(kit, 400, 401, 403, 404, 409, 503) },
+  })),
+  health: describeRoute((kit) => ({
     tags: ['operations'],
     operationId: 'health',
     summary: 'Readiness (when `health: true`; no `authorize`)',
     responses: {
-      '200': { description: 'Ready: the store takes writes and the bus is connected.', content: json(HealthSchema) },
-      '503': { description: 'Not ready; the body says what is wrong.', content: json(HealthSchema) },
+      '200': { description: 'Ready: the store takes writes and the bus is connected.', content: kit.json(kit.schemas.HealthSchema) },
+      '503': { description: 'Not ready; the body says what is wrong.', content: kit.json(kit.schemas.HealthSchema) },
     },
-  }),
+  })),
 };

@@ -25,7 +25,7 @@ import { matchesEtag, versionsTag } from './etag.js';
 import { errorAnswer } from './error-answer.js';
 import { jsonSchemaOf } from './kind-schema.js';
 import { documented, routeDocs } from './contract.js';
-import type { RouteDocs } from './contract.js';
+import type { RouteDocsMark } from './contract.js';
 import type { ListQuery } from '../stores/store.js';
 import {
   badRequest,
@@ -75,6 +75,15 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     maxBufferedBytes: limits.maxBufferedBytes,
     logClosed: (reason: string) => deps.logger.error({ reason }, 'job-status: stream closed'),
   };
+  /** The headers of every stream (and of `HEAD /events`); read, never changed. */
+  const streamHeaders: Readonly<Record<string, string>> = Object.freeze({
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache, no-transform',
+    'X-Accel-Buffering': 'no',
+    // Declared so compression middleware leaves the stream alone.
+    'Content-Encoding': 'identity',
+    [HEARTBEAT_HEADER]: String(deps.heartbeatMs),
+  });
   let started = false;
   void registry.ready.then(() => (started = true), () => undefined);
   const enqueueRate = new CallerRateLimit({ perMinute: limits.enqueuesPerMinute, burst: limits.enqueueBurst });
@@ -158,7 +167,7 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
    * handler directly, and an answer known at once (a 304 for a job this process runs) is
    * written in the request's own turn, with no promise.
    */
-  const route = (docs: RouteDocs | null, handler: Handler) =>
+  const route = (docs: RouteDocsMark | null, handler: Handler) =>
     documented(docs, (c: Context<JobStatusEnv<P>>) =>
       answered(c, () => {
         const principal = admit(c);
@@ -252,30 +261,32 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     return registry.listVisible(query, (job) => visible(principal, job)).then((page) => c.json(page));
   }));
 
-  app.get('/kinds', route(routeDocs.kinds, (c) =>
+  app.get('/kinds', route(routeDocs.kinds, async (c) =>
     c.json({
-      kinds: registry.kinds().map(([kind, definition]) => ({
+      kinds: await Promise.all(registry.kinds().map(async ([kind, definition]) => ({
         kind,
         label: typeof definition.label === 'string' ? definition.label : kind,
-        input: jsonSchemaOf(definition.input),
-      })),
+        input: await jsonSchemaOf(definition.input),
+      }))),
     }),
   ));
 
   app.get('/events', route(routeDocs.events, async (c, principal) => {
-    // Every parameter in one parse of the query string.
+    // Every parameter in one parse of the query string; a stream names one or two of them.
     const query = c.req.queries();
-    const filters = (field: string) => {
-      const values = listParam(query[field]);
+    const filters = (field: string): string[] => {
+      const given = query[field];
+      if (given === undefined) return NO_VALUES;
+      const values = listParam(given);
       if (values.length > limits.maxIds) throw badRequest(`too_many_${field}s`, `${field}: at most ${limits.maxIds} values per stream`);
       return values;
     };
     // `job_id=` is the seed system's name for `job=`.
     const jobs = [...filters('job'), ...filters('job_id')].map((id) => jobId(id, 'job'));
     const logs = logParams(filters(LOG_PARAM));
-    if (new Set([...jobs, ...logs.keys()]).size > limits.maxIds) {
-      throw badRequest('too_many_jobs', `job, log: at most ${limits.maxIds} jobs per stream`);
-    }
+    const named = new Set(jobs);
+    for (const id of logs.keys()) named.add(id);
+    if (named.size > limits.maxIds) throw badRequest('too_many_jobs', `job, log: at most ${limits.maxIds} jobs per stream`);
     const kinds = filters('kind').map((kind) => name(kind, 'kind'));
     const targets = filters('target').map((target) => name(target, 'target'));
     const states = statesParam(filters('state'));
@@ -283,24 +294,20 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     if (lastEventId !== null && lastEventId.length > 100) {
       throw badRequest('invalid_last_event_id', 'Last-Event-ID: expected an event id this server sent, such as "a1b2c3-42"');
     }
-    const headers: Record<string, string> = {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      'X-Accel-Buffering': 'no',
-      // Declared so compression middleware leaves the stream alone.
-      'Content-Encoding': 'identity',
-      [HEARTBEAT_HEADER]: String(deps.heartbeatMs),
-    };
     // HEAD asks whether a stream would open: the same checks and headers, and no stream.
-    if (c.req.method === 'HEAD') return c.body(null, 200, headers);
-    const stream = {
-      principal,
-      callerId: principal.id,
-      filter: { jobs: setOf([...jobs, ...logs.keys()]), kinds: setOf(kinds), targets: setOf(targets), states: setOf(states) },
-      logs,
-      lastEventId: lastEventId === '' ? null : lastEventId,
-    };
-    return streamResponse(c, headers, (sink, signal) => hub.open({ ...stream, sink, signal }), streams);
+    if (c.req.method === 'HEAD') return c.body(null, 200, streamHeaders);
+    const filter = { jobs: named.size ? named : NONE, kinds: setOf(kinds), targets: setOf(targets), states: setOf(states) };
+    const resumeFrom = lastEventId === '' ? null : lastEventId;
+    // As for `GET /:id`: when nothing of the app's ran before this route (it is the first
+    // matched handler), nothing can have set a header, and the stream goes out with its own alone.
+    const appHeaders = c.req.routeIndex !== 0;
+    return streamResponse(
+      c,
+      streamHeaders,
+      (sink, signal) => hub.open({ principal, callerId: principal.id, filter, logs, lastEventId: resumeFrom, sink, signal }),
+      streams,
+      appHeaders,
+    );
   }));
 
   app.get('/:id', route(routeDocs.get, (c, principal) => {
@@ -344,6 +351,8 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
   return app;
 }
 
+/** The shared empty list of a query parameter a stream does not use. */
+const NO_VALUES: string[] = [];
 /** The shared empty set: most streams filter on one dimension, and 10 000 streams would each hold three empty sets. */
 const NONE: ReadonlySet<never> = new Set();
 const setOf = <T>(values: readonly T[]): ReadonlySet<T> => (values.length ? new Set(values) : NONE);

@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { JOB_STATES, LIST_SORTS, LOG_LEVELS } from '@job-status/protocol';
+import { NAME_MAX, NAME_PATTERN, UUID_PATTERN } from './patterns.js';
 
 /**
- * The wire contract as schemas: what the routes check their input with (through
- * `validate.ts`) and what `GET /openapi.json` and `docs/openapi.json` are generated from,
- * so the document and the checks cannot say different things.
+ * The wire contract as schemas: what `GET /openapi.json` and `docs/openapi.json` are
+ * generated from. They are built from the constants `validate.ts` checks requests with
+ * (`patterns.ts`), so the document and the checks cannot say different things; this module
+ * (and zod) is loaded only when the document is asked for.
  */
 
-export const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-/** Longest kind or target name. */
-export const NAME_MAX = 200;
+export { NAME_MAX, NAME_PATTERN, UUID_PATTERN };
 
 export const JobIdSchema = z.string().regex(UUID_PATTERN).meta({ description: 'A job id (UUID v4).', example: '3f2a1c9e-8b7d-4e6f-9a0b-1c2d3e4f5a6b' });
 
@@ -17,7 +17,7 @@ export const NameSchema = z
   .string()
   .min(1)
   .max(NAME_MAX)
-  .regex(/^[^\u0000-\u001f\u007f]*$/)
+  .regex(NAME_PATTERN)
   .meta({ description: 'Text of 1 to 200 printable characters.' });
 
 export const JobStateSchema = z.enum(JOB_STATES as [string, ...string[]]);
@@ -115,3 +115,6 @@ export const HealthSchema = z
     streams: z.number().int().min(0),
   })
   .meta({ id: 'Health' });
+
+/** Any schema of the contract, as `contract.ts` hands it to the OpenAPI resolver. */
+export type ContractSchema = z.ZodType;

@@ -69,13 +69,17 @@ export class CatchUp<P> {
     }
   }
 
-  async sendSnapshots(session: SseSession<P>) {
-    if (!session.filter.jobs.size) return;
+  /**
+   * The `job-update` frames (without `id:`) of the current snapshot of each `job=` the
+   * caller may see, as one text: a fresh stream sends them with the rest of its opening.
+   */
+  async snapshotFrames(session: SseSession<P>): Promise<string> {
+    if (!session.filter.jobs.size) return '';
+    let frames = '';
     for (const snapshot of await this.#options.snapshots([...session.filter.jobs])) {
-      if (this.#options.visible(session, snapshot)) {
-        session.send(encodeFrame({ event: JobEvent.update, data: JSON.stringify(snapshot) }));
-      }
+      if (this.#options.visible(session, snapshot)) frames += snapshotFrame(snapshot);
     }
+    return frames;
   }
 
   /**
@@ -107,9 +111,17 @@ export class CatchUp<P> {
     }
     for (const snapshot of [...found.values()].sort((a, b) => a.seq - b.seq)) {
       if (!(await session.room(this.#options.budget.window, REPLAY_STALL_MS))) return;
-      session.send(encodeFrame({ event: JobEvent.update, data: JSON.stringify(snapshot) }));
+      session.send(snapshotFrame(snapshot));
     }
   }
+}
+
+/**
+ * A `job-update` frame without an event id. JSON text holds no line break (JSON.stringify
+ * escapes them), so the payload is one `data:` line: the frame `encodeFrame` would make.
+ */
+export function snapshotFrame(snapshot: JobSnapshot): string {
+  return `event: ${JobEvent.update}\ndata: ${JSON.stringify(snapshot)}\n\n`;
 }
 
 /** A `job-update` frame with its event id, encoded. */

@@ -57,6 +57,7 @@ export interface OpenStreamOptions<P> {
 
 /** How long a browser waits before reconnecting, sent once per stream. */
 const RETRY_MS = 3000;
+const RESYNC_FRAME = encodeFrame({ event: JobEvent.resync, data: '{}' });
 const encoder = new TextEncoder();
 
 /**
@@ -77,8 +78,8 @@ export class SseHub<P> {
   #starting: Promise<string> | null = null;
   /** Called by a session that closes; one function for all of them. */
   readonly #closed = (session: SseSession<P>, reason: string) => this.#remove(session, reason);
-  /** What every stream starts with (the reconnection delay and a heartbeat), encoded once. */
-  readonly #opening: Uint8Array;
+  /** What every stream starts with: the reconnection delay and a heartbeat. */
+  readonly #opening: string;
   #epoch: string | null = null;
 
   constructor(options: SseHubOptions<P>) {
@@ -106,7 +107,7 @@ export class SseHub<P> {
       else if (message.type === 'log') this.#logs.offer(message.job_id, message.lines, message.last_seq);
     });
     const beat = encoder.encode(encodeFrame({ event: JobEvent.heartbeat, data: JSON.stringify({ interval_ms: options.heartbeatMs }) }));
-    this.#opening = encoder.encode(encodeFrame({ retry: RETRY_MS }) + encodeFrame({ event: JobEvent.heartbeat, data: JSON.stringify({ interval_ms: options.heartbeatMs }) }));
+    this.#opening = encodeFrame({ retry: RETRY_MS }) + encodeFrame({ event: JobEvent.heartbeat, data: JSON.stringify({ interval_ms: options.heartbeatMs }) });
     this.#heartbeat = setInterval(() => {
       for (const session of this.#sessions.sessions()) if (!session.pending) session.send(beat);
       // What the bus lost (an outage) reaches streams from the store within one interval.
@@ -136,32 +137,45 @@ export class SseHub<P> {
     if (options.lastEventId !== null && !resumeFrom) {
       throw new JobStatusError(400, 'invalid_last_event_id', 'Last-Event-ID: expected an event id this server sent, such as "a1b2c3-42"');
     }
-    const epoch = await this.#ready();
+    // Known once the first stream opened: no promise to wait for after that.
+    const epoch = this.#epoch ?? (await this.#ready());
     const { maxBufferedBytes } = this.#options;
-    const session = new SseSession<P>(options.principal, callerId, options.filter, maxBufferedBytes, this.#closed, options.sink);
+    const filter = this.#sessions.shared(options.filter);
+    const session = new SseSession<P>(options.principal, callerId, filter, maxBufferedBytes, this.#closed, options.sink);
     this.#sessions.add(session);
     options.signal?.addEventListener('abort', () => session.close('disconnected'), { once: true });
 
-    session.send(this.#opening);
+    // What the stream starts with is gathered as text and sent in one write: a fresh stream
+    // (the common case) is then one encoding and one send, whatever it names.
+    let opening = this.#opening;
     try {
       let position: number;
       // A replay the process has no room for is served as a resync: the snapshots say the same in less.
       const replayable = resumeFrom && resumeFrom.epoch === epoch && this.#budget.hasRoom;
-      // A replay may wait its turn: the client gets the opening of its stream meanwhile.
-      if (replayable) session.sink.flush?.();
-      const replayed = replayable ? await this.#budget.run(() => this.#catchUp.replay(session, epoch, resumeFrom.seq)) : null;
+      let replayed: number | null = null;
+      if (replayable) {
+        // A replay may wait its turn: the client gets the opening of its stream meanwhile.
+        session.send(opening);
+        opening = '';
+        session.sink.flush?.();
+        replayed = await this.#budget.run(() => this.#catchUp.replay(session, epoch, resumeFrom.seq));
+      }
       if (replayed !== null) {
         position = replayed;
       } else {
         position = await this.#options.store.head();
-        if (resumeFrom) session.send(encodeFrame({ event: JobEvent.resync, data: '{}' }));
-        await this.#catchUp.sendSnapshots(session);
-        if (resumeFrom) await this.#budget.run(() => this.#catchUp.sendChangedSince(session, resumeFrom.seq));
+        if (resumeFrom) opening += RESYNC_FRAME;
+        opening += await this.#catchUp.snapshotFrames(session);
+        if (resumeFrom) {
+          session.send(opening);
+          opening = '';
+          await this.#budget.run(() => this.#catchUp.sendChangedSince(session, resumeFrom.seq));
+        }
       }
       // Live events that the replay or the snapshots already covered are dropped.
       const pending = session.pending ?? [];
       session.pending = null;
-      session.send(encodeFrame({ event: JobEvent.ready, id: formatEventId({ epoch, seq: position }), data: '{}' }));
+      session.send(opening + encodeFrame({ event: JobEvent.ready, id: formatEventId({ epoch, seq: position }), data: '{}' }));
       for (const [seq, chunk] of pending) if (seq > position) session.send(chunk);
       session.sink.flush?.();
       await this.#followLogs(session, options.logs);

@@ -1,5 +1,19 @@
 import type { JobSnapshot } from '@job-status/protocol';
-import type { SseSession } from './session.js';
+import { isScoped } from './session.js';
+import type { SseSession, StreamFilter } from './session.js';
+
+/**
+ * The streams that name one job. `only` is the filter of a stream that names this job and
+ * nothing else, shared by every such stream (a page of tiles opens many streams on the
+ * same job): ten thousand streams on a thousand jobs then hold a thousand filters, not
+ * ten thousand (each a set, and the request text its job id was cut from).
+ */
+class JobStreams<P> extends Set<SseSession<P>> {
+  only: StreamFilter | null = null;
+}
+
+/** True when the filter names exactly one job and nothing else. */
+const namesOneJob = (filter: StreamFilter) => filter.jobs.size === 1 && !isScoped(filter);
 
 /**
  * The open streams of a hub, indexed by what they filter on (job id, kind, target,
@@ -8,7 +22,7 @@ import type { SseSession } from './session.js';
  */
 export class SessionIndex<P> {
   readonly #all = new Set<SseSession<P>>();
-  readonly #byJob = new Map<string, Set<SseSession<P>>>();
+  readonly #byJob = new Map<string, JobStreams<P>>();
   readonly #byKind = new Map<string, Set<SseSession<P>>>();
   readonly #byTarget = new Map<string, Set<SseSession<P>>>();
   readonly #byState = new Map<string, Set<SseSession<P>>>();
@@ -31,11 +45,27 @@ export class SessionIndex<P> {
     return this.#perCaller.get(callerId) ?? 0;
   }
 
+  /**
+   * The filter a new stream should hold: for one that names one job and nothing else, the
+   * equal filter the open streams on that job already share (none yet: its own).
+   */
+  shared(filter: StreamFilter): StreamFilter {
+    if (!namesOneJob(filter)) return filter;
+    for (const id of filter.jobs) return this.#byJob.get(id)?.only ?? filter;
+    return filter;
+  }
+
   add(session: SseSession<P>) {
-    const { jobs, kinds, targets, states = new Set() } = session.filter;
+    const { filter } = session;
+    const { jobs, kinds, targets, states = new Set() } = filter;
     this.#all.add(session);
     this.#perCaller.set(session.callerId, this.countOf(session.callerId) + 1);
-    for (const id of jobs) addTo(this.#byJob, id, session);
+    for (const id of jobs) {
+      let streams = this.#byJob.get(id);
+      if (!streams) this.#byJob.set(id, (streams = new JobStreams()));
+      streams.add(session);
+      if (streams.only === null && namesOneJob(filter)) streams.only = filter;
+    }
     // A scope is indexed by its kinds, or by its targets when it names no kind, or by its states.
     if (kinds.size) for (const kind of kinds) addTo(this.#byKind, kind, session);
     else if (targets.size) for (const target of targets) addTo(this.#byTarget, target, session);

@@ -24,17 +24,21 @@ export interface StreamResponseOptions {
  *   abort signal says when the client goes.
  *
  * `open` opens the stream (on the hub) with the sink it is given; when it throws (a
- * refused stream), nothing was sent and the error answers as JSON.
+ * refused stream), nothing was sent and the error answers as JSON. `appHeaders` false
+ * says that nothing of the app ran before the route, so no header can have been set on
+ * the context: reading them (`c.res`) would make Hono build a `Response`, and then another
+ * to merge them into the answer, for every stream opened.
  */
 export async function streamResponse(
   c: Context,
   headers: Record<string, string>,
   open: (sink: SinkFactory, signal?: AbortSignal) => Promise<unknown>,
   options: StreamResponseOptions,
+  appHeaders = true,
 ): Promise<Response> {
   const outgoing = nodeResponseOf(c);
   if (outgoing) {
-    await open(nodeSink(outgoing, { ...Object.fromEntries(c.res.headers), ...headers }, options.logClosed));
+    await open(nodeSink(outgoing, appHeaders ? { ...Object.fromEntries(c.res.headers), ...headers } : headers, options.logClosed));
     return RESPONSE_ALREADY_SENT ?? (await alreadySent());
   }
   let body = null as ReadableStream<Uint8Array> | null;
@@ -58,7 +62,14 @@ function nodeSink(outgoing: ServerResponse, headers: Record<string, string>, log
 let RESPONSE_ALREADY_SENT: Response | null = null;
 /** @hono/node-server's marker for a response written directly, loaded with the first stream. */
 async function alreadySent(): Promise<Response> {
-  return (RESPONSE_ALREADY_SENT ??= (await import('@hono/node-server/utils/response')).RESPONSE_ALREADY_SENT);
+  const marker = (await import('@hono/node-server/utils/response')).RESPONSE_ALREADY_SENT;
+  // Loaded once the server runs, the marker is made with the light `Response` that
+  // @hono/node-server puts in place of the global one, and such a response it writes out
+  // as it is (a second `writeHead`) without looking for the marker's header. Reading its
+  // body makes it a standard one, whose `x-hono-already-sent` header it honours. (Hono did
+  // this too, by accident, when it merged the context's headers into the marker.)
+  void marker.body;
+  return (RESPONSE_ALREADY_SENT = marker);
 }
 
 /** Node's response, when the app runs under @hono/node-server (which passes it as `c.env.outgoing`). */

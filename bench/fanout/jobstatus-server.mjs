@@ -1,5 +1,6 @@
 /**
- * The fan-out server under test: `@job-status/hono` from source on @hono/node-server,
+ * The fan-out server under test: `@job-status/hono` as it is published (the plain
+ * JavaScript of its `dist/`, built by `run.mjs` first: what an app runs) on @hono/node-server,
  * the SQLite store (default coalescing) in a temporary folder, one principal per
  * subscriber (so the per-caller stream limit does not apply), and a `bench.tick` job
  * kind whose handlers stay running so the emitter can move them.
@@ -7,28 +8,33 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createJobStatus, memoryBus, memoryStore } from '@job-status/hono';
-import type { JobBus, JobContext, JobStatus } from '@job-status/hono';
 import { sqliteStore } from '@job-status/hono/sqlite';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { serveCommands, usage, wallNow } from '../lib/workers.mjs';
 import { emitAtRate, stamp } from './emitter.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'job-status-bench-'));
-let jobs: JobStatus | null = null;
-let server: ReturnType<typeof serve> | null = null;
-const contexts: JobContext[] = [];
-const release: Array<() => void> = [];
-let emitter: ReturnType<typeof emitAtRate> | null = null;
+/** @type {import('@job-status/hono').JobStatus | null} */
+let jobs = null;
+/** @type {ReturnType<typeof serve> | null} */
+let server = null;
+/** @type {import('@job-status/hono').JobContext[]} */
+const contexts = [];
+/** @type {Array<() => void>} */
+const release = [];
+/** @type {ReturnType<typeof emitAtRate> | null} */
+let emitter = null;
 
 /** Counts, per job, the changes of the current run that the registry actually published. */
 let marker = '';
-let published = new Map<string, number>();
+/** @type {Map<string, number>} */
+let published = new Map();
 const inner = memoryBus();
-const bus: JobBus = {
+/** @type {import('@job-status/hono').JobBus} */
+const bus = {
   publish(message) {
     if (marker && message.type === 'job' && message.snapshot.phase?.startsWith(marker)) {
       published.set(message.snapshot.job_id, (published.get(message.snapshot.job_id) ?? 0) + 1);
@@ -40,7 +46,7 @@ const bus: JobBus = {
 };
 
 serveCommands({
-  async setup({ jobCount, maxBufferedBytes, store = 'sqlite' }: { jobCount: number; maxBufferedBytes: number; store?: 'sqlite' | 'memory' }) {
+  async setup({ jobCount, maxBufferedBytes, store = 'sqlite' }) {
     jobs = createJobStatus({
       store: store === 'memory' ? memoryStore() : sqliteStore({ path: join(dir, 'jobs.db') }),
       bus,
@@ -51,7 +57,7 @@ serveCommands({
     });
     jobs.define('bench.tick', {
       run: (ctx) =>
-        new Promise<void>((resolve) => {
+        new Promise((resolve) => {
           ctx.phase('waiting');
           contexts.push(ctx);
           release.push(resolve);
@@ -60,7 +66,7 @@ serveCommands({
     await jobs.ready;
     const app = new Hono();
     app.route('/', jobs.routes());
-    const jobIds: string[] = [];
+    const jobIds = [];
     for (let i = 0; i < jobCount; i++) jobIds.push((await jobs.enqueue('bench.tick', null, { target: `job-${i}` })).job_id);
     const deadline = Date.now() + 10_000;
     while (contexts.length < jobCount && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
@@ -68,18 +74,18 @@ serveCommands({
     // Contexts in the order of jobIds, so the emitter's index i moves jobIds[i].
     contexts.sort((a, b) => jobIds.indexOf(a.jobId) - jobIds.indexOf(b.jobId));
     server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-    await new Promise<void>((resolve) => server!.once('listening', () => resolve()));
-    return { port: (server.address() as AddressInfo).port, jobIds };
+    await new Promise((resolve) => server.once('listening', () => resolve()));
+    return { port: server.address().port, jobIds };
   },
 
-  async run({ run, rate, durationMs }: { run: string; rate: number; durationMs: number }) {
+  async run({ run, rate, durationMs }) {
     marker = `t:${run}:`;
     published = new Map();
     const n = contexts.length;
     const startedAt = wallNow();
     const loop = monitorEventLoopDelay({ resolution: 5 });
     loop.enable();
-    emitter = emitAtRate({ rate, durationMs, maxBurst: Math.min(n, 10), emit: (i: number) => contexts[i % n]!.phase(stamp(run, wallNow())) });
+    emitter = emitAtRate({ rate, durationMs, maxBurst: Math.min(n, 10), emit: (i) => contexts[i % n].phase(stamp(run, wallNow())) });
     const result = await emitter.done;
     emitter = null;
     // Let the last saves publish before counting.
@@ -102,7 +108,7 @@ serveCommands({
 
   async close() {
     for (const resolve of release) resolve();
-    (server as unknown as { closeAllConnections?: () => void } | null)?.closeAllConnections?.();
+    server?.closeAllConnections?.();
     server?.close();
     await jobs?.close();
     rmSync(dir, { recursive: true, force: true });
