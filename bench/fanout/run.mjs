@@ -9,30 +9,14 @@
  * TypeScript sources through a loader, which would add the loader's own memory and work.
  */
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Histogram } from '../lib/histogram.mjs';
+import { buildPackages } from '../lib/build.mjs';
 import { cpuPercent, sleep, startWorker, wallNow } from '../lib/workers.mjs';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SERVERS = {
   baseline: { file: 'bench/fanout/baseline-server.mjs', ts: false },
   'job-status': { file: 'bench/fanout/jobstatus-server.mjs', ts: false },
 };
-/** The packages the job-status server imports, built in order (the package's own `tsconfig.build.json`). */
-const BUILT_PACKAGES = ['protocol', 'server-adapter'];
-
-/**
- * Builds the JavaScript of the packages the job-status server runs, so the part measures
- * the current sources. The same compilation as `npm run build` (which also writes
- * docs/openapi.json); a few seconds.
- */
-function buildPackages(log) {
-  const started = performance.now();
-  for (const dir of BUILT_PACKAGES) {
-    execFileSync(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, '-p', `${ROOT}${dir}/tsconfig.build.json`], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  }
-  log(`  built ${BUILT_PACKAGES.join(', ')} (dist/) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-}
 const CLIENT_PROCESSES = 2;
 /** Slow readers are cut off past this many unsent bytes, by both servers. */
 const MAX_BUFFERED_BYTES = 256 * 1024;

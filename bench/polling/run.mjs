@@ -3,9 +3,11 @@
  * bare Hono route returning a constant, all served by one process, one scenario at a
  * time, at a fixed number of keep-alive connections. Scenarios take turns in short
  * slices over several rounds (after one unrecorded warm-up pass), so a machine that gets
- * busier or quieter during the run shifts every scenario alike, not one of them.
+ * busier or quieter during the run shifts every scenario alike, not one of them. The
+ * server is plain JavaScript on plain Node: the package as published (`dist/`).
  */
 import { Histogram } from '../lib/histogram.mjs';
+import { buildPackages } from '../lib/build.mjs';
 import { startWorker } from '../lib/workers.mjs';
 
 export function pollingPlan(quick) {
@@ -16,7 +18,8 @@ export function pollingPlan(quick) {
 
 export async function runPolling({ quick, log }) {
   const plan = pollingPlan(quick);
-  const server = await startWorker('bench/polling/server.ts', { ts: true });
+  buildPackages(log);
+  const server = await startWorker('bench/polling/server.mjs');
   const client = await startWorker('bench/polling/client.mjs');
   const rows = [];
   try {
