@@ -12,7 +12,7 @@ export const jobStatusStyles = css`
   :host {
     contain: content;
     content-visibility: auto;
-    contain-intrinsic-size: auto 7rem;
+    contain-intrinsic-size: auto 20rem auto 7rem;
   }
   :host(:state(offscreen)) .spin {
     animation-name: none;
