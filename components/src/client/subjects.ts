@@ -166,18 +166,20 @@ export function createSubjects(changed: () => void) {
       const old = known.get(s.job_id);
       if (old && old.seq >= s.seq) return;
       const job = subjects.get(s.job_id);
-      const concerned: Subject[] = job ? [job] : [];
+      let wanted = keep || !!job;
       for (const sub of others) {
         if (sub.type !== 'scope' || sub.kind !== s.kind || sub.target !== s.target) continue;
         const current = sub.id && known.get(sub.id);
         if (!current || sub.id === s.job_id || s.created_at > current.created_at) {
           sub.id = s.job_id;
-          concerned.push(sub);
+          wanted = true;
+          mark(sub);
         }
       }
-      if (!keep && !concerned.length) return;
+      if (!wanted) return;
+      // Delivery reads `known` at the frame, so marking before storing is fine.
       known.set(s.job_id, s);
-      concerned.forEach(mark);
+      mark(job);
       // A terminal job leaves the poll; a kept one is dropped later if nobody watches it.
       if (isTerminalState(s.state) || keep) changed();
     },
