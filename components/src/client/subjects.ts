@@ -190,6 +190,8 @@ export function createSubjects(changed: () => void) {
       if (job?.type !== 'job') return;
       known.set(id, null);
       mark(job);
+      // A scope showing that job hears it is gone too.
+      for (const sub of others) if (sub.type === 'scope' && sub.id === id) mark(sub);
     },
 
     /** The scopes of kind + target have asked for their newest job. */
