@@ -106,7 +106,8 @@ export function createJobStatusClient(options: JobStatusClientOptions): JobStatu
           },
           wake() {
             subjects.fatal = undefined;
-            poller.wake = true;
+            // Once, even while live: a follower that just joined missed the batches before.
+            catchUp = poller.wake = true;
           },
           status: () => [connection.state, connection.error, connection.stale, connection.lastUpdateAt, stream?.lastId],
         });

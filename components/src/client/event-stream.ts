@@ -18,8 +18,8 @@ export interface StreamEvents {
 }
 
 /**
- * Opens one EventSource on `url` and watches it: every event re-arms a watchdog of two
- * heartbeat intervals (15 s until the server announces its own). The client, not the
+ * Opens one EventSource on `url` and watches it: a stream silent for two heartbeat
+ * intervals (15 s until the server announces its own) fails. The client, not the
  * browser, decides when to reconnect, so any error closes the stream. Returns `close`.
  */
 export function openEventStream(
@@ -31,6 +31,8 @@ export function openEventStream(
   const source = new ES(url);
   let heartbeat = DEFAULT_HEARTBEAT;
   let watchdog: unknown;
+  /** When the last event arrived: the watchdog looks at it when it fires, so an event sets no timer. */
+  let heard = clock.now();
   const close = () => {
     source.close();
     clock.clearTimeout(watchdog);
@@ -39,12 +41,12 @@ export function openEventStream(
     close();
     on.fail(new JobStatusError('network', message, null, code));
   };
-  const arm = () => {
-    clock.clearTimeout(watchdog);
-    watchdog = clock.setTimeout(
-      () => fail('stream_buffered', 'Stream silent: a proxy may buffer it'),
-      2 * heartbeat,
-    );
+  const watch = (ms: number) => {
+    watchdog = clock.setTimeout(() => {
+      const silent = clock.now() - heard;
+      if (silent < 2 * heartbeat) watch(2 * heartbeat - silent);
+      else fail('stream_buffered', 'Stream silent: a proxy may buffer it');
+    }, ms);
   };
   const listen = (type: string, handle: (data: any) => void) =>
     source.addEventListener(type, (event) => {
@@ -53,17 +55,22 @@ export function openEventStream(
       try {
         json = JSON.parse(data);
       } catch {}
-      arm();
+      heard = clock.now();
       on.alive(lastEventId);
       handle(json);
     });
   listen('job-update', (s) => isJobSnapshot(s) && on.snapshot(s));
   listen('job-log', (e) => Array.isArray(e?.lines) && on.lines(String(e.job_id), e.lines));
-  listen('heartbeat', (h) => (heartbeat = h?.interval_ms || heartbeat));
+  listen('heartbeat', (h) => {
+    // The server says how often it beats: the watchdog runs on that from now on.
+    heartbeat = h?.interval_ms || heartbeat;
+    clock.clearTimeout(watchdog);
+    watch(2 * heartbeat);
+  });
   listen('resync', on.resync);
   // `ready` carries the stream's position in the event log: a resume point.
   listen('ready', () => {});
   source.onerror = () => fail('stream_failed', 'Stream failed');
-  arm();
+  watch(2 * heartbeat);
   return close;
 }

@@ -60,10 +60,16 @@ const matches = (f: JobFilter, s: JobSnapshot) =>
 /**
  * Every subject of one tab, the newest snapshot of each watched job, and the delivery of
  * what changed once per animation frame: each listener hears the newest state it has not
- * heard. `changed` is called when what the tab needs may have changed.
+ * heard. A frame visits only the subjects that changed since the last one, so an update
+ * costs the subject it concerns, not every subject of the page. `changed` is called when
+ * what the tab needs may have changed.
  */
 export function createSubjects(changed: () => void) {
   const subjects = new Map<unknown, Subject>();
+  /** The subjects that are not one job (scopes, feeds, logs): what a snapshot may concern besides its own job. */
+  const others = new Set<Subject>();
+  /** The subjects to visit at the next frame. */
+  const dirty = new Set<Subject>();
   /** The newest snapshot of every job of interest; null: gone. */
   const known = new Map<string, JobSnapshot | null>();
   let framing = false;
@@ -79,7 +85,9 @@ export function createSubjects(changed: () => void) {
 
   function deliver() {
     framing = false;
-    for (const s of subjects.values()) {
+    const due = [...dirty];
+    dirty.clear();
+    for (const s of due) {
       if (s.type === 'jobs' || s.type === 'log') {
         const batch = s.batch as never[];
         s.batch = [];
@@ -102,35 +110,43 @@ export function createSubjects(changed: () => void) {
     }
   }
 
-  function frame() {
+  /** Visits `subject` at the next frame. */
+  function mark(subject: Subject | undefined) {
+    if (!subject) return;
+    dirty.add(subject);
     if (framing) return;
     framing = true;
     if (typeof requestAnimationFrame === 'function' && !globalThis.document?.hidden) requestAnimationFrame(deliver);
     else queueMicrotask(deliver);
   }
 
+  /** Visits every subject at the next frame (the refusal started or ended). */
+  const markAll = () => subjects.forEach(mark);
+
   return {
     known,
-    frame,
     get fatal() {
       return fatal;
     },
     set fatal(error) {
       fatal = error;
-      frame();
+      markAll();
     },
 
     /** Adds a subject under `key` (or a listener to the one there); returns unsubscribe. */
     add(key: unknown, subject: Subject, listener?: JobListener) {
       const current = subjects.get(key) ?? subject;
       subjects.set(key, current);
+      if (current.type !== 'job') others.add(current);
       if (listener && 'listeners' in current) current.listeners.set(listener, undefined);
-      frame();
+      mark(current);
       changed();
       return () => {
         if (subjects.get(key) !== current) return;
         if (listener && 'listeners' in current && (!current.listeners.delete(listener) || current.listeners.size)) return;
         subjects.delete(key);
+        others.delete(current);
+        dirty.delete(current);
         changed();
       };
     },
@@ -140,61 +156,70 @@ export function createSubjects(changed: () => void) {
      * to it when it is newer than the scope's job. `keep`: store it even if unwatched.
      */
     accept(s: JobSnapshot, keep?: boolean) {
-      for (const sub of subjects.values()) {
+      for (const sub of others) {
         if (sub.type !== 'jobs' || !matches(sub.filter, s) || (sub.seen.get(s.job_id) ?? -1) >= s.seq) continue;
         sub.seen.set(s.job_id, s.seq);
         sub.batch = sub.batch.filter((b) => b.job_id !== s.job_id);
         sub.batch.push(s);
-        frame();
+        mark(sub);
       }
       const old = known.get(s.job_id);
       if (old && old.seq >= s.seq) return;
-      let wanted = keep || subjects.has(s.job_id);
-      for (const sub of subjects.values()) {
+      const job = subjects.get(s.job_id);
+      let wanted = keep || !!job;
+      for (const sub of others) {
         if (sub.type !== 'scope' || sub.kind !== s.kind || sub.target !== s.target) continue;
         const current = sub.id && known.get(sub.id);
         if (!current || sub.id === s.job_id || s.created_at > current.created_at) {
           sub.id = s.job_id;
           wanted = true;
+          mark(sub);
         }
       }
       if (!wanted) return;
+      // Delivery reads `known` at the frame, so marking before storing is fine.
       known.set(s.job_id, s);
-      frame();
+      mark(job);
       // A terminal job leaves the poll; a kept one is dropped later if nobody watches it.
       if (isTerminalState(s.state) || keep) changed();
     },
 
     /** A watched job does not exist (any more) for this caller. */
     gone(id: string) {
-      if (subjects.get(id)?.type !== 'job') return;
+      const job = subjects.get(id);
+      if (job?.type !== 'job') return;
       known.set(id, null);
-      frame();
+      mark(job);
+      // A scope showing that job hears it is gone too.
+      for (const sub of others) if (sub.type === 'scope' && sub.id === id) mark(sub);
     },
 
     /** The scopes of kind + target have asked for their newest job. */
     loaded({ kind, target }: JobScope) {
-      for (const s of subjects.values()) if (s.type === 'scope' && s.kind === kind && s.target === target) s.loaded = true;
-      frame();
+      for (const s of others) {
+        if (s.type !== 'scope' || s.kind !== kind || s.target !== target) continue;
+        s.loaded = true;
+        mark(s);
+      }
     },
 
     /** Log lines of one job, in order; each listener hears those after its last. */
     lines(id: string, lines: JobLogLine[]) {
-      for (const s of subjects.values()) {
+      for (const s of others) {
         if (s.type !== 'log' || s.id !== id) continue;
         const fresh = lines.filter((line) => line.seq > s.after);
         if (!fresh.length) continue;
         s.after = fresh.at(-1)!.seq;
         s.started = true;
         s.batch.push(...fresh);
-        frame();
+        mark(s);
       }
     },
 
     /** Seqs may restart in a new event log: forget every snapshot, so each is fetched again. */
     resync() {
       known.clear();
-      for (const s of subjects.values()) {
+      for (const s of others) {
         if (s.type !== 'scope') continue;
         s.id = null;
         s.loaded = false;
@@ -229,6 +254,8 @@ export function createSubjects(changed: () => void) {
 
     clear() {
       subjects.clear();
+      others.clear();
+      dirty.clear();
     },
   };
 }

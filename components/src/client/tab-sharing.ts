@@ -29,7 +29,10 @@ export interface SharingHooks {
   batch(batch: Batch): void;
   /** The group was refused (401/403: every tab stops), or is no longer (undefined). */
   fatal(error: JobStatusError | undefined): void;
-  /** Leader: a follower came back into view or online: try again at once. */
+  /**
+   * Leader: a follower started to watch something, or came back into view or online:
+   * fetch what the group watches at once.
+   */
   wake(): void;
   /** Leader: the connection to report. */
   status(): GroupStatus;
@@ -132,10 +135,12 @@ export function shareTabs(base: string, clock: JobStatusClock, on: SharingHooks)
 
   channel.onmessage = ({ data }) => {
     if (data.tab) {
+      // A tab that starts to watch something hears batches from now on; what it missed, a fetch catches up.
+      const joined = data.wants && !followers.has(data.tab);
       if (data.wants) followers.set(data.tab, [data.wants, data.visible]);
       else followers.delete(data.tab);
       if (!leading) return;
-      if (data.wake) on.wake();
+      if (data.wake || joined) on.wake();
       on.changed();
       return report();
     }
@@ -188,9 +193,9 @@ export function shareTabs(base: string, clock: JobStatusClock, on: SharingHooks)
         for (const id in w.logs) all.logs[id] = Math.min(all.logs[id] ?? Infinity, w.logs[id]!);
       }
     },
-    /** Forwards a batch to every other tab (leader). */
+    /** Forwards a batch to the other tabs (leader), while any of them watches something. */
     publish(batch: Batch) {
-      if (leading) send({ batch });
+      if (leading && followers.size) send({ batch });
     },
     /** This tab was refused: every tab stops. */
     fail(error: JobStatusError) {

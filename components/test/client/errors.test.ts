@@ -85,6 +85,27 @@ describe('JobStatusClient', () => {
       await waitFor(() => clock.delays.length === 0, 'no more polls');
       await release(job!.job_id);
     });
+
+    it('tells the listeners of a scope showing it, too', async () => {
+      const tenant = await newTenant();
+      const clock = new FakeClock();
+      client = createJobStatusClient({ baseUrl: tenant.baseUrl, EventSource: null, clock });
+      const target = uniqueTarget();
+      const [job] = await enqueueOnServer('test.gated', target);
+      const byId: JobUpdate[] = [];
+      const byScope: JobUpdate[] = [];
+      client.watch(job!.job_id, (u) => byId.push(u));
+      client.watchScope({ kind: 'test.gated', target }, (u) => byScope.push(u));
+      await clock.advance(10);
+      await waitFor(() => byId.length === 1 && byScope.length === 1, 'a snapshot each');
+      expect(byScope[0]!.type).to.equal('snapshot');
+
+      await hide(job!.job_id);
+      await clock.advance(3000);
+      await waitFor(() => byId.length === 2 && byScope.at(-1)?.type === 'gone', 'gone, by id and by scope');
+      expect(byScope.at(-1)).to.deep.equal({ type: 'gone', jobId: job!.job_id });
+      await release(job!.job_id);
+    });
   });
 
   describe('when the server refuses the caller', () => {

@@ -136,4 +136,48 @@ describe('JobStatusClient shared across tabs', () => {
     const seqs = heard.map((s) => s.seq);
     expect(seqs).to.deep.equal([...new Set(seqs)].sort((x, y) => x - y));
   });
+
+  it('forwards nothing over BroadcastChannel while no other tab watches anything', async () => {
+    const tenant = await newTenant();
+    const [job] = await enqueueOnServer('test.twostep', uniqueTarget());
+    // Listens as a tab would, but never speaks: a tab that watches nothing says nothing.
+    const channel = new BroadcastChannel(`job-status ${new URL(tenant.baseUrl, location.href)}`);
+    const batches: unknown[] = [];
+    channel.onmessage = ({ data }) => data.batch && batches.push(data.batch);
+    try {
+      const leader = tab({ baseUrl: tenant.baseUrl });
+      const heard: JobSnapshot[] = [];
+      leader.watch(job!.job_id, (u) => u.type === 'snapshot' && heard.push(u.snapshot));
+      await waitFor(() => leader.connection.state === 'live' && heard.length > 0, 'live');
+      await release(job!.job_id);
+      await waitFor(() => heard.at(-1)?.phase === 'Step 2', 'step 2');
+      await release(job!.job_id);
+      await waitFor(() => heard.at(-1)?.state === 'success', 'success');
+      expect(batches).to.deep.equal([]);
+    } finally {
+      channel.close();
+    }
+  });
+
+  it('a follower that watched nothing for a while hears every update of what it watches next', async () => {
+    const tenant = await newTenant();
+    const [a, b] = await enqueueOnServer('test.twostep', uniqueTarget(), 2);
+    const leader = tab({ baseUrl: tenant.baseUrl });
+    leader.watch(a!.job_id, () => {});
+    await waitFor(() => leader.connection.state === 'live', 'the leader live');
+    const follower = tab({ baseUrl: tenant.baseUrl });
+    const stop = follower.watch(a!.job_id, () => {});
+    await waitFor(() => follower.connection.state === 'live', 'the follower mirrors live');
+    stop();
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the follower tells the group it watches nothing
+    const heard: JobSnapshot[] = [];
+    follower.watch(b!.job_id, (u) => u.type === 'snapshot' && heard.push(u.snapshot));
+    await waitFor(() => heard.length > 0, 'b loaded');
+    await release(b!.job_id);
+    await waitFor(() => heard.at(-1)?.phase === 'Step 2', 'step 2 through the leader');
+    await release(b!.job_id);
+    await waitFor(() => heard.at(-1)?.state === 'success', 'success through the leader');
+    await release(a!.job_id);
+    await release(a!.job_id);
+  });
 });

@@ -460,11 +460,33 @@ describe('<job-status>', () => {
       const el = page.querySelector('job-status') as JobStatusElement;
       await stateIs(el, 'running');
       const spinning = () => getComputedStyle(inShadow(el, '.spin')!).animationPlayState === 'running';
+      // An animation that exists, even paused, costs every frame the page draws.
+      const animations = () => inShadow(el, '.spin')!.getAnimations().length;
       await waitFor(() => !spinning(), 'spinner paused out of view');
+      await waitFor(() => animations() === 0, 'no animation out of view');
       el.scrollIntoView();
       await waitFor(spinning, 'spinner turning in view');
+      await waitFor(() => animations() === 1, 'the spinner animates in view');
       await release(job.job_id);
       await release(job.job_id);
+    });
+
+    it('skips rendering a tile out of view, which still updates its text and live region', async () => {
+      const job = await tenant.enqueue('test.twostep');
+      const page = await fixture<HTMLElement>(html`<div><div style="height: 300vh"></div><job-status base-url=${tenant.baseUrl} job-id=${job.job_id}></job-status></div>`);
+      const el = page.querySelector('job-status') as JobStatusElement;
+      await stateIs(el, 'running');
+      // Out of view, the browser neither styles, lays out nor paints the tile's content.
+      const rendered = () => inShadow(el, '[part=base]')!.checkVisibility({ contentVisibilityAuto: true } as CheckVisibilityOptions);
+      await waitFor(() => !rendered(), 'rendering skipped out of view');
+      await release(job.job_id);
+      await waitFor(() => textOf(inShadow(el, '[part=phase]')) === 'Step 2', 'Step 2, out of view');
+      await release(job.job_id);
+      await stateIs(el, 'success');
+      expect(textOf(liveRegion(el))).to.include('Succeeded');
+      el.scrollIntoView();
+      await waitFor(rendered, 'rendered in view');
+      await expect(el).to.be.accessible();
     });
 
     it('renders only the tile whose job changed', async () => {

@@ -2,14 +2,20 @@ import { css } from 'lit';
 
 /**
  * Layout of `<job-status>`; colours and shapes come from the shared styles. The tile
- * contains its layout and paint, so an update lays out and paints this tile alone, not
- * the page around it; out of view (`offscreen`) its spinner stops.
+ * contains its layout and paint, so an update lays out and paints this tile alone; out of
+ * view the browser skips it (`content-visibility: auto`: no style, layout or paint, and
+ * the page around it is not laid out again when it changes; it keeps its last size), and
+ * its spinner has no animation at all (`offscreen`): a running animation, even paused,
+ * costs every frame the page draws.
  */
 export const jobStatusStyles = css`
   :host {
     contain: content;
+    content-visibility: auto;
+    contain-intrinsic-size: auto 20rem auto 7rem;
   }
   :host(:state(offscreen)) .spin {
+    animation-name: none;
     animation-play-state: paused;
   }
   .base {
