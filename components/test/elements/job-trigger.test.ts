@@ -101,8 +101,9 @@ describe('<job-trigger>', () => {
           await tenant.cancel(tile.snapshot!.job_id);
         }
         await waitFor(() => tile.state === state, state);
-        await el.updateComplete;
-        expect(isIdle(button), `${state}: button enabled`).to.equal(true);
+        // The tile may hear the end (its kind and target's stream) before the click's POST
+        // is answered; the button waits for that answer too, then is enabled.
+        await waitFor(() => isIdle(button), `${state}: button enabled`);
         expect(settled.map((e) => e.state)).to.deep.equal([state]);
         await expect(el).to.be.accessible();
       }
