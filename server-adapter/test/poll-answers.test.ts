@@ -52,6 +52,16 @@ async function serveWithAppMiddleware(canSee?: (principal: Principal, job: JobSn
 
 const admin = { 'x-user': 'admin' };
 
+/** A 200 poll answer: JSON of the length sent, with the poll headers. */
+function expectPollAnswer(ok: Response, text: string) {
+  expect(ok.status).toBe(200);
+  expect(ok.headers.get('content-type')).toMatch(/^application\/json/);
+  expect(ok.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+  expect(ok.headers.get('cache-control')).toBe('private, no-cache');
+  expect(ok.headers.get('job-status-min-interval')).toBeTruthy();
+  expect(ok.headers.get('job-status-max-ids')).toBeTruthy();
+}
+
 describe('GET /:id answers', () => {
   it("keep the headers an app's middleware set, on 200 and on 304", async () => {
     const { jobs, url } = await serveWithAppMiddleware();
@@ -86,12 +96,7 @@ describe('GET /:id answers', () => {
     const { job_id } = await jobs.enqueue('t.hold', null);
     const ok = await fetch(`${url}/${job_id}`, { headers: admin });
     const text = await ok.text();
-    expect(ok.status).toBe(200);
-    expect(ok.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(ok.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
-    expect(ok.headers.get('cache-control')).toBe('private, no-cache');
-    expect(ok.headers.get('job-status-min-interval')).toBeTruthy();
-    expect(ok.headers.get('job-status-max-ids')).toBeTruthy();
+    expectPollAnswer(ok, text);
     expect((JSON.parse(text) as JobSnapshot).job_id).toBe(job_id);
     const etag = ok.headers.get('etag')!;
     const same = await fetch(`${url}/${job_id}`, { headers: { ...admin, 'if-none-match': etag } });
@@ -169,12 +174,7 @@ describe('GET /?ids= answers', () => {
     const poll = `${url}?ids=${running.job_id},${done.job_id}`;
     const ok = await fetch(poll, { headers: admin });
     const text = await ok.text();
-    expect(ok.status).toBe(200);
-    expect(ok.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(ok.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
-    expect(ok.headers.get('cache-control')).toBe('private, no-cache');
-    expect(ok.headers.get('job-status-min-interval')).toBeTruthy();
-    expect(ok.headers.get('job-status-max-ids')).toBeTruthy();
+    expectPollAnswer(ok, text);
     expect(ok.headers.get('x-app-before')).toBe(appMiddleware ? 'set before next' : null);
     const body = JSON.parse(text) as { jobs: JobSnapshot[]; next_cursor: null };
     expect(body.jobs.map((job) => [job.job_id, job.state])).toEqual([[running.job_id, 'running'], [done.job_id, 'success']]);
