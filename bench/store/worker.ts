@@ -141,6 +141,10 @@ const QUERIES: Record<string, (cursor: () => string | undefined) => ListQuery> =
   'state=warning,canceled': () => ({ states: ['warning', 'canceled'], sort: 'created_desc', limit: 20 }),
   'state=failed, deep page (cursor)': (cursor) => ({ states: ['failed'], sort: 'created_desc', limit: 20, cursor: cursor() }),
   'no filter, sort=updated_desc': () => ({ sort: 'updated_desc', limit: 20 }),
+  'state=failed, sort=updated_desc': () => ({ states: ['failed'], sort: 'updated_desc', limit: 20 }),
+  'kind=K, sort=updated_desc': () => ({ kinds: [pick(KINDS)], sort: 'updated_desc', limit: 20 }),
+  'state=warning,canceled, sort=updated_desc': () => ({ states: ['warning', 'canceled'], sort: 'updated_desc', limit: 20 }),
+  'kind=K&target=T, sort=updated_desc': () => ({ kinds: [pick(KINDS.slice(0, 3))], targets: [pick(TARGETS)], sort: 'updated_desc', limit: 20 }),
 };
 
 /** Each query type runs `repeats` times (after 5 unrecorded), or for `budgetMs`, whichever ends first. */

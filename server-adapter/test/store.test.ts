@@ -202,6 +202,20 @@ describe('sqlite store', () => {
       expect(detail).toMatch(/job_status_jobs USING INDEX job_status_jobs_state/);
       expect(detail).not.toMatch(/SCAN job_status_jobs(?! USING)/);
     }
+    // With a filter, finished jobs come through an update index of that filter's column,
+    // in order, instead of every matching job being read and sorted.
+    for (const [filter, index] of [
+      [{ states: ['failed'] }, 'state'],
+      [{ states: ['warning', 'canceled'] }, 'state'],
+      [{ states: ['failed', 'running'] }, 'state'],
+      [{ kinds: ['sync.push'] }, 'kind'],
+      [{ targets: ['peer-a'] }, 'target'],
+      [{ kinds: ['sync.push'], targets: ['peer-a'] }, '(kind|target)'],
+    ] as const) {
+      const detail = plan({ ...filter, sort: 'updated_desc', limit: 20 });
+      expect(detail, JSON.stringify(filter)).toMatch(new RegExp(`job_status_jobs USING INDEX job_status_jobs_${index}_updated_done`));
+      expect(detail, JSON.stringify(filter)).not.toMatch(/SCAN job_status_jobs(?! USING)/);
+    }
     db.close();
   });
 

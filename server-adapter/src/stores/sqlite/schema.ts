@@ -15,6 +15,12 @@ export const FINISHED = "state NOT IN ('queued', 'running')";
  * has no index on `job_id` (prune finds a job's events by their numbers, which never
  * pass the job row's `seq`). A progress save then writes the job row and the event row,
  * one page each, where it wrote two more index pages per row before.
+ *
+ * History sorted by update time with a filter reads finished jobs through an index of
+ * their own per filter column (state, kind, target; finished jobs only, so a progress
+ * save touches none): without it SQLite read every job matching the filter and sorted
+ * them (100–200 ms for a page of 20 at 300 000 jobs). They cost disk (a file of 300 000
+ * finished jobs: 264 → 339 MB) and three index entries when a job finishes.
  */
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS job_status_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -42,6 +48,9 @@ CREATE TABLE IF NOT EXISTS job_status_jobs (
 );
 CREATE INDEX IF NOT EXISTS job_status_jobs_created ON job_status_jobs (created_at, job_id);
 CREATE INDEX IF NOT EXISTS job_status_jobs_updated_done ON job_status_jobs (updated_at, job_id) WHERE ${FINISHED};
+CREATE INDEX IF NOT EXISTS job_status_jobs_state_updated_done ON job_status_jobs (state, updated_at, job_id) WHERE ${FINISHED};
+CREATE INDEX IF NOT EXISTS job_status_jobs_kind_updated_done ON job_status_jobs (kind, updated_at, job_id) WHERE ${FINISHED};
+CREATE INDEX IF NOT EXISTS job_status_jobs_target_updated_done ON job_status_jobs (target, updated_at, job_id) WHERE ${FINISHED};
 CREATE INDEX IF NOT EXISTS job_status_jobs_kind ON job_status_jobs (kind, target, created_at, job_id);
 CREATE INDEX IF NOT EXISTS job_status_jobs_kind_created ON job_status_jobs (kind, created_at, job_id);
 CREATE INDEX IF NOT EXISTS job_status_jobs_target ON job_status_jobs (target, created_at, job_id);
