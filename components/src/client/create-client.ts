@@ -25,7 +25,7 @@ const systemClock: JobStatusClock = {
  * base URL) and share it: it holds one event stream for every watched job (one per
  * browser: tabs on the same base URL share it, see `shareAcrossTabs`), falls back to
  * polling when the stream is unavailable, pauses while every tab is hidden, and delivers
- * updates in one batch per animation frame.
+ * updates in batches, at most one per display frame (16 ms).
  *
  * @example
  * const client = createJobStatusClient({ baseUrl: '/api/admin/jobs' });

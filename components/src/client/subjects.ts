@@ -57,22 +57,32 @@ const EMPTY = {};
 const matches = (f: JobFilter, s: JobSnapshot) =>
   (!f.kind || f.kind === s.kind) && (!f.target || f.target === s.target) && (!f.state || f.state === s.state);
 
+/** The least time between two batches: a display frame. */
+const BATCH_MS = 16;
+
 /**
  * Every subject of one tab, the newest snapshot of each watched job, and the delivery of
- * what changed once per animation frame: each listener hears the newest state it has not
- * heard. A frame visits only the subjects that changed since the last one, so an update
- * costs the subject it concerns, not every subject of the page. `changed` is called when
- * what the tab needs may have changed.
+ * what changed in batches: each listener hears the newest state it has not heard. A batch
+ * visits only the subjects that changed since the last one, so an update costs the subject
+ * it concerns, not every subject of the page. `changed` is called when what the tab needs
+ * may have changed.
+ *
+ * A batch goes out in a task of its own, at least {@link BATCH_MS} after the one before
+ * (a microtask while the page is hidden, or outside a page), not in an animation frame:
+ * a frame requested for each update costs the page a frame (style, paint, commit) even
+ * when the update changes nothing on screen, such as a tile out of view.
  */
 export function createSubjects(changed: () => void) {
   const subjects = new Map<unknown, Subject>();
   /** The subjects that are not one job (scopes, feeds, logs): what a snapshot may concern besides its own job. */
   const others = new Set<Subject>();
-  /** The subjects to visit at the next frame. */
+  /** The subjects to visit in the next batch. */
   const dirty = new Set<Subject>();
   /** The newest snapshot of every job of interest; null: gone. */
   const known = new Map<string, JobSnapshot | null>();
-  let framing = false;
+  let batching = false;
+  /** When the last batch went out (`performance.now()`). */
+  let sent = -BATCH_MS;
   let fatal: JobStatusError | undefined;
 
   function call<T>(listener: (value: T) => void, value: T) {
@@ -84,7 +94,8 @@ export function createSubjects(changed: () => void) {
   }
 
   function deliver() {
-    framing = false;
+    batching = false;
+    sent = performance.now();
     const due = [...dirty];
     dirty.clear();
     for (const s of due) {
@@ -110,17 +121,17 @@ export function createSubjects(changed: () => void) {
     }
   }
 
-  /** Visits `subject` at the next frame. */
+  /** Visits `subject` in the next batch. */
   function mark(subject: Subject | undefined) {
     if (!subject) return;
     dirty.add(subject);
-    if (framing) return;
-    framing = true;
-    if (typeof requestAnimationFrame === 'function' && !globalThis.document?.hidden) requestAnimationFrame(deliver);
-    else queueMicrotask(deliver);
+    if (batching) return;
+    batching = true;
+    if (!globalThis.document || document.hidden) queueMicrotask(deliver);
+    else setTimeout(deliver, Math.max(0, sent + BATCH_MS - performance.now()));
   }
 
-  /** Visits every subject at the next frame (the refusal started or ended). */
+  /** Visits every subject in the next batch (the refusal started or ended). */
   const markAll = () => subjects.forEach(mark);
 
   return {
@@ -177,7 +188,7 @@ export function createSubjects(changed: () => void) {
         }
       }
       if (!wanted) return;
-      // Delivery reads `known` at the frame, so marking before storing is fine.
+      // Delivery reads `known` when the batch goes out, so marking before storing is fine.
       known.set(s.job_id, s);
       mark(job);
       // A terminal job leaves the poll; a kept one is dropped later if nobody watches it.

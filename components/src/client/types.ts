@@ -124,8 +124,9 @@ export type JobUpdate =
   | { type: 'error'; error: JobStatusError };
 
 /**
- * Called with updates, at most once per job per animation frame (a microtask when no
- * frame comes), always in order: an older snapshot never follows a newer one.
+ * Called with updates, at most once per job per batch (batches are at least 16 ms apart;
+ * a microtask while the page is hidden), always in order: an older snapshot never
+ * follows a newer one.
  */
 export type JobListener = (update: JobUpdate) => void;
 
@@ -196,13 +197,13 @@ export interface JobStatusClient {
   watchScope(scope: JobScope, listener: JobListener): () => void;
   /**
    * Hears the log lines of one job after line `after` over the shared stream, in order,
-   * without duplicates, batched per frame. While the stream is not live the client does
+   * without duplicates, batched (at most one batch per 16 ms). While the stream is not live the client does
    * NOT poll logs: the caller polls {@link logs} itself. Returns the unsubscribe function.
    */
   watchLogs(jobId: string, after: number, listener: (lines: JobLogLine[]) => void): () => void;
   /**
    * Hears every snapshot the shared stream carries that matches `filter` (new jobs
-   * included), batched per frame, newest per job. Stream only: while the stream is not
+   * included), batched (at most one batch per 16 ms), newest per job. Stream only: while the stream is not
    * live the caller polls {@link list} itself. Returns the unsubscribe function.
    */
   watchJobs(filter: JobFilter, listener: (jobs: JobSnapshot[]) => void): () => void;

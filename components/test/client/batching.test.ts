@@ -7,7 +7,7 @@ import { recordingEventSource, recordingFetch } from './recorders.js';
 import { enqueueOnServer, newTenant, release, uniqueTarget } from './test-server.js';
 import { frames, waitFor } from './wait-for.js';
 
-const realRequestAnimationFrame = window.requestAnimationFrame;
+const realSetTimeout = window.setTimeout;
 
 describe('JobStatusClient', () => {
   let client: JobStatusClient | undefined;
@@ -37,18 +37,19 @@ describe('JobStatusClient', () => {
       for (let i = 0; i < 200 && (await onServer()).state !== 'success'; i++);
       const done = client.get(id);
       await waitFor(() => requests.heldCount === 2, 'success held');
-      // Hold animation frames until both answers are in, so they surely share one.
-      const frameCallbacks: FrameRequestCallback[] = [];
-      window.requestAnimationFrame = (callback) => frameCallbacks.push(callback);
+      // Hold the page's timers (the batch goes out in one) until both answers are in, so
+      // they surely share a batch.
+      const held: Array<() => void> = [];
+      window.setTimeout = ((callback: () => void) => held.push(callback)) as typeof window.setTimeout;
       try {
         requests.release();
         expect((await step2).phase).to.equal('Step 2');
         expect((await done).state).to.equal('success');
         expect(heard).to.deep.equal(['running: Step 1']);
       } finally {
-        window.requestAnimationFrame = realRequestAnimationFrame;
+        window.setTimeout = realSetTimeout;
       }
-      for (const callback of frameCallbacks.splice(0)) callback(performance.now());
+      for (const callback of held.splice(0)) callback();
       await frames(2);
       // Delivered one by one, "running: Step 2" would come in between.
       expect(heard).to.deep.equal(['running: Step 1', 'success: Step 2']);

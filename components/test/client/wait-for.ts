@@ -19,7 +19,7 @@ export async function waitForAsync(check: () => Promise<boolean>, what: string, 
   }
 }
 
-/** Resolves after `count` animation frames: by then every batch scheduled before has run. */
+/** Resolves after `count` animation frames: by then every batch scheduled before (16 ms apart at most) has run. */
 export async function frames(count = 2) {
   for (let i = 0; i < count; i++) await new Promise((resolve) => requestAnimationFrame(resolve));
 }
