@@ -7,6 +7,8 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
  * stops when it next fires.
  */
 const ticks = new Map<number, Set<ReactiveControllerHost>>();
+/** Hosts whose pending update a tick asked for (see {@link ClockController.ticked}). */
+const due = new WeakSet<ReactiveControllerHost>();
 
 function join(ms: number, host: ReactiveControllerHost) {
   let hosts = ticks.get(ms);
@@ -14,7 +16,10 @@ function join(ms: number, host: ReactiveControllerHost) {
     const mine = (hosts = new Set());
     const tick = () => {
       if (ticks.get(ms) !== mine) return;
-      for (const h of mine) h.requestUpdate();
+      for (const h of mine) {
+        due.add(h);
+        h.requestUpdate();
+      }
       setTimeout(tick, ms - (Date.now() % ms));
     };
     ticks.set(ms, mine);
@@ -45,6 +50,11 @@ export class ClockController implements ReactiveController {
     return Date.now();
   }
 
+  /** True while the host's pending update is one this clock's tick asked for. */
+  get ticked(): boolean {
+    return due.has(this.#host);
+  }
+
   /** Milliseconds between re-renders; 0 stops the clock. */
   get interval(): number {
     return this.#interval;
@@ -68,6 +78,10 @@ export class ClockController implements ReactiveController {
   hostConnected(): void {
     this.#connected = true;
     if (this.#interval > 0) join(this.#interval, this.#host);
+  }
+
+  hostUpdated(): void {
+    due.delete(this.#host);
   }
 
   hostDisconnected(): void {

@@ -489,6 +489,45 @@ describe('<job-status>', () => {
       await expect(el).to.be.accessible();
     });
 
+    it('out of view, renders a running job\'s change at the clock\'s next tick, and at once in view', async () => {
+      const job = await tenant.enqueue('test.twostep');
+      const page = await fixture<HTMLElement>(html`<div><div style="height: 300vh"></div><job-status base-url=${tenant.baseUrl} job-id=${job.job_id}></job-status></div>`);
+      const el = page.querySelector('job-status') as JobStatusElement;
+      await stateIs(el, 'running');
+      const phase = () => textOf(inShadow(el, '[part=phase]'));
+      await waitFor(() => el.matches(':state(offscreen)'), 'out of view');
+      // Just after a tick (the clocks tick on whole seconds), the change arrives: out of
+      // view, the tile holds it until the next tick rather than drawing a frame for it.
+      await waitFor(() => Date.now() % 1000 < 150, 'just after a tick');
+      const second = Math.floor(Date.now() / 1000);
+      await release(job.job_id);
+      await waitFor(() => el.snapshot?.phase === 'Step 2', 'Step 2 heard');
+      expect(Math.floor(Date.now() / 1000), 'still the same second').to.equal(second);
+      expect(phase(), 'not drawn yet').to.equal('Step 1');
+      // Brought into view, it shows the change at once, before the next tick.
+      el.scrollIntoView();
+      await waitFor(() => phase() === 'Step 2', 'Step 2 drawn in view');
+      expect(Math.floor(Date.now() / 1000), 'before the next tick').to.equal(second);
+      await release(job.job_id);
+      await stateIs(el, 'success');
+    });
+
+    it('out of view, renders a change of state at once and announces it', async () => {
+      const job = await tenant.enqueue('test.twostep');
+      const page = await fixture<HTMLElement>(html`<div><div style="height: 300vh"></div><job-status base-url=${tenant.baseUrl} job-id=${job.job_id}></job-status></div>`);
+      const el = page.querySelector('job-status') as JobStatusElement;
+      await stateIs(el, 'running');
+      await waitFor(() => el.matches(':state(offscreen)'), 'out of view');
+      await release(job.job_id);
+      await waitFor(() => el.snapshot?.phase === 'Step 2', 'Step 2 heard');
+      await waitFor(() => Date.now() % 1000 < 150, 'just after a tick');
+      const second = Math.floor(Date.now() / 1000);
+      await release(job.job_id);
+      await stateIs(el, 'success');
+      expect(Math.floor(Date.now() / 1000), 'before the next tick').to.equal(second);
+      expect(textOf(liveRegion(el))).to.include('Succeeded');
+    });
+
     it('renders only the tile whose job changed', async () => {
       const { jobs, els } = await runningTiles(3);
       const [moved] = els;

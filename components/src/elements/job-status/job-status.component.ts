@@ -130,6 +130,9 @@ export class JobStatusElement extends ClientElement {
         } catch {
           // A browser without custom states keeps every spinner turning.
         }
+        const tile = target as JobStatusElement;
+        tile.#offscreen = !isIntersecting;
+        if (isIntersecting && tile.#deferred) tile.requestUpdate();
       }
     })).observe(this);
   }
@@ -140,6 +143,12 @@ export class JobStatusElement extends ClientElement {
   }
 
   readonly #internals = this.attachInternals();
+  /** Out of view, by the observer's last word (in view until it has spoken). */
+  #offscreen = false;
+  /** A change that was not rendered because the tile was out of view. */
+  #deferred = false;
+  /** What the last render showed: the state, the job and whether it was stale. */
+  #shown: [TileState | null, string | undefined, boolean] = [null, undefined, false];
   readonly #job = new JobController(this);
   readonly #clock = new ClockController(this);
   readonly #transitions = new Transitions();
@@ -153,6 +162,21 @@ export class JobStatusElement extends ClientElement {
    */
   present(snapshot: JobSnapshot): void {
     this.#job.present(snapshot);
+  }
+
+  /**
+   * A running tile out of view renders a change of its progress, phase or message at its
+   * clock's next tick (at most a second later) instead of at once: on a page of many tiles
+   * an update then costs no frame for a tile nobody sees. A change of state, of job or of
+   * staleness renders at once (the live region announces it, the events fire), and so
+   * does every change once the tile comes into view.
+   */
+  protected override shouldUpdate(changed: PropertyValues<this>): boolean {
+    const [state, job, stale] = this.#shown;
+    this.#deferred =
+      this.#offscreen && changed.size === 0 && !this.#clock.ticked && state === 'running' && this.#state === state &&
+      this.#job.snapshot?.job_id === job && this.stale === stale;
+    return !this.#deferred && super.shouldUpdate(changed);
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -173,6 +197,7 @@ export class JobStatusElement extends ClientElement {
   protected override updated(changed: PropertyValues<this>): void {
     super.updated(changed);
     const state = this.#state;
+    this.#shown = [state, this.#job.snapshot?.job_id, this.stale];
     if (state) this.setAttribute('state', state);
     else this.removeAttribute('state');
     const events = this.#events;
