@@ -4,6 +4,7 @@ import { rollup } from 'rollup';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import esbuild from 'rollup-plugin-esbuild';
+import { minifyCss } from '../../components/scripts/minify-css.mjs';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const COMPONENTS_SRC = `${ROOT}components/src/`;
@@ -34,6 +35,8 @@ export async function bundle(files, { minify = true, replace = {} } = {}) {
       { name: 'entry', resolveId: (id) => (id === VIRTUAL ? id : null), load: (id) => (id === VIRTUAL ? code : null) },
       { name: 'replace', load: (id) => replace[id.slice(COMPONENTS_SRC.length)] ?? null },
       nodeResolve({ exportConditions: ['@job-status/source', 'browser', 'production'] }),
+      // As the package's build does: the styles ship without their indentation.
+      minifyCss(),
       esbuild({ target: 'es2022', tsconfig: `${ROOT}tsconfig.json` }),
       ...(minify ? [terser({ ecma: 2022, module: true, compress: { passes: 2 } })] : []),
     ],
