@@ -310,7 +310,7 @@ export class JobListElement extends ClientElement {
         ${why ? html`<span part="row-error" class="why">${why}</span>` : nothing}
       </td>
       <td data-label=${s.colActor}>${job.actor ?? empty}</td>
-      <td data-label=${s.colStarted}>${job.started_at ? exactTime(job.started_at, now, s, true) : empty}</td>
+      <td data-label=${s.colStarted}>${job.started_at ? exactTime(job.started_at, now, s, s.formatAbsoluteShort) : empty}</td>
       <td data-label=${s.colDuration}>${durationTime(durationOf(job, durationAt), s)}</td>
     </tr>`;
   }
