@@ -22,6 +22,7 @@ export function elementEntries() {
 /**
  * Bundles modules of components/src (paths relative to it) into one self-contained ES
  * module, the way a page would ship it: sources through esbuild, Lit's production build,
+ * the styles without indentation (the package's build does the same to what it publishes),
  * every export kept, optionally minified with terser. `replace` maps a module (path
  * relative to components/src) to the source that stands in for it, to measure what a
  * part adds by leaving it out.
