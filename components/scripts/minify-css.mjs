@@ -5,7 +5,7 @@
  * are left alone; only whitespace that CSS ignores goes: runs of whitespace become one
  * space, and the space next to `{`, `}`, `;` and after `:` or `,` is dropped (never the
  * space of a descendant combinator, `.a .b`, nor the spaces inside `calc()` that
- * `+` and `-` need). Comments go too.
+ * `+` and `-` need). Comments go too; quoted strings stay as written.
  */
 export function minifyCss() {
   return {
@@ -18,21 +18,32 @@ export function minifyCss() {
   };
 }
 
-/** The CSS text of one template part, without the whitespace CSS ignores. */
+/** The CSS text of one template part, without the whitespace CSS ignores; quoted strings are kept as written. */
 export const minifyCssText = (text) =>
   text
     .replace(/\/\*[\s\S]*?\*\//g, '')
-    .replace(/\s+/g, ' ')
-    .replace(/ ?([{};]) ?/g, '$1')
-    .replace(/([:,]) /g, '$1')
+    .split(/('[^']*'|"[^"]*")/)
+    .map((part, i) =>
+      i % 2
+        ? part
+        : part
+            .replace(/\s+/g, ' ')
+            .replace(/ ?([{};]) ?/g, '$1')
+            .replace(/([:,]) /g, '$1'),
+    )
+    .join('')
     .replace(/;}/g, '}');
 
 /** Every `css` template of a module's source, its text parts minified. */
 export function minifyCssTemplates(code) {
   let out = '';
   let at = 0;
-  for (let start = code.indexOf('css`'); start !== -1; start = code.indexOf('css`', at)) {
+  // `css` as a tag: not part of a longer name, and not `css` quoted in a comment.
+  const tag = /(?<![\w$.`])css`/g;
+  for (let found = tag.exec(code); found; tag.lastIndex = at, found = tag.exec(code)) {
+    const start = found.index;
     out += code.slice(at, start + 4);
+    const head = out.length;
     let i = start + 4;
     let text = '';
     while (code[i] !== '`') {
@@ -56,7 +67,7 @@ export function minifyCssTemplates(code) {
     out += `${minifyCssText(text)}\``;
     at = i + 1;
     // The line breaks taken out go after the template, so the lines after it keep their numbers.
-    out += '\n'.repeat(code.slice(start, at).split('\n').length - out.slice(out.lastIndexOf('css`')).split('\n').length);
+    out += '\n'.repeat(code.slice(start, at).split('\n').length - out.slice(head).split('\n').length);
   }
   return out + code.slice(at);
 }
