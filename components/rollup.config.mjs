@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import esbuild from 'rollup-plugin-esbuild';
+import { minifyCss } from './scripts/minify-css.mjs';
 import { sizeReport } from './scripts/size-report.mjs';
 
 /**
@@ -54,6 +55,8 @@ const targets = {
 
 const tsconfig = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
 const ts = (minify) => esbuild({ target: 'es2022', tsconfig, minify, sourceMap: true });
+/** Every build ships the styles without their indentation (terser leaves template text alone). */
+const css = minifyCss();
 /** The npm build's maps point into the `src/` that ships beside them instead of copying it. */
 const noSourcesContent = { sourcemap: true, sourcemapExcludeSources: true };
 
@@ -61,7 +64,7 @@ export default [
   {
     input: { ...entries, ...elementEntries },
     external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
-    plugins: [ts(false)],
+    plugins: [css, ts(false)],
     // One file per source module, so `custom-elements.json` and the `.d.ts` files can name
     // the published module of every class.
     output: { dir: 'dist', format: 'es', ...noSourcesContent, preserveModules: true, preserveModulesRoot: 'src', entryFileNames: '[name].js' },
@@ -70,6 +73,7 @@ export default [
     input: entries,
     plugins: [
       nodeResolve({ exportConditions: ['@job-status/source', 'browser', 'production'] }),
+      css,
       ts(false),
       terser({ ecma: 2022, module: true, compress: { passes: 2 } }),
       sizeReport(targets),
@@ -80,6 +84,7 @@ export default [
     input: { [name]: input },
     plugins: [
       nodeResolve({ exportConditions: ['@job-status/source', 'browser', 'production'] }),
+      css,
       ts(false),
       terser({ ecma: 2022, module: true, compress: { passes: 2 } }),
       sizeReport(targets),

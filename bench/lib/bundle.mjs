@@ -4,6 +4,7 @@ import { rollup } from 'rollup';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import esbuild from 'rollup-plugin-esbuild';
+import { minifyCss } from '../../components/scripts/minify-css.mjs';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const COMPONENTS_SRC = `${ROOT}components/src/`;
@@ -21,6 +22,7 @@ export function elementEntries() {
 /**
  * Bundles modules of components/src (paths relative to it) into one self-contained ES
  * module, the way a page would ship it: sources through esbuild, Lit's production build,
+ * the styles without indentation (the package's build does the same to what it publishes),
  * every export kept, optionally minified with terser. `replace` maps a module (path
  * relative to components/src) to the source that stands in for it, to measure what a
  * part adds by leaving it out.
@@ -34,6 +36,8 @@ export async function bundle(files, { minify = true, replace = {} } = {}) {
       { name: 'entry', resolveId: (id) => (id === VIRTUAL ? id : null), load: (id) => (id === VIRTUAL ? code : null) },
       { name: 'replace', load: (id) => replace[id.slice(COMPONENTS_SRC.length)] ?? null },
       nodeResolve({ exportConditions: ['@job-status/source', 'browser', 'production'] }),
+      // As the package's build does: the styles ship without their indentation.
+      minifyCss(),
       esbuild({ target: 'es2022', tsconfig: `${ROOT}tsconfig.json` }),
       ...(minify ? [terser({ ecma: 2022, module: true, compress: { passes: 2 } })] : []),
     ],

@@ -12,13 +12,19 @@ export const relativeTime = (iso: string, now: number, strings: JobStatusStrings
 
 /**
  * The exact time, with the relative one beside it: what an admin copies into a report,
- * readable on a touch screen (where a hover title is out of reach). `narrow` (a table
- * column): a short exact time, the relative one under it, the full date on hover.
+ * readable on a touch screen (where a hover title is out of reach). With `short` (a table
+ * column: the list's `formatAbsoluteShort`): a short exact time, the relative one under
+ * it, the full date on hover.
  */
-export const exactTime = (iso: string, now: number, strings: JobStatusStrings, narrow = false): TemplateResult => {
+export const exactTime = (
+  iso: string,
+  now: number,
+  strings: JobStatusStrings,
+  short?: (date: Date, now: number) => string,
+): TemplateResult => {
   const date = new Date(iso);
-  return narrow
-    ? html`<time datetime=${iso} title=${strings.formatAbsolute(date)}>${strings.formatAbsoluteShort(date, now)}</time>
+  return short
+    ? html`<time datetime=${iso} title=${strings.formatAbsolute(date)}>${short(date, now)}</time>
         <span class="relative">${strings.formatRelative(date, now)}</span>`
     : html`<time datetime=${iso}>${strings.formatAbsolute(date)}</time> <span class="relative">(${strings.formatRelative(date, now)})</span>`;
 };

@@ -50,8 +50,6 @@ export interface JobStatusStrings {
   formatRelative: (date: Date, now: number) => string;
   /** The absolute time shown on hover, and in full where an admin reports from: "25 Nov 2025, 10:45:03". */
   formatAbsolute: (date: Date) => string;
-  /** The exact time in a narrow column (the list): the time alone today, else with a short date: "13:03:12", "2 Dec, 13:03:12". */
-  formatAbsoluteShort: (date: Date, now: number) => string;
   /**
    * The estimate of a running job's time left, in milliseconds: "about 40 s left". Shown
    * only when there is enough to go on (see `docs/elements.md`, "Time left").
@@ -76,7 +74,7 @@ const locale = () => globalThis.document?.documentElement.lang || undefined;
  * using one, and a page of running tiles formats times on every tick.
  */
 const formatters = new Map<string, Intl.RelativeTimeFormat | Intl.DateTimeFormat | Intl.NumberFormat>();
-function cached<T extends Intl.RelativeTimeFormat | Intl.DateTimeFormat | Intl.NumberFormat>(kind: string, make: (locale?: string) => T): T {
+export function cached<T extends Intl.RelativeTimeFormat | Intl.DateTimeFormat | Intl.NumberFormat>(kind: string, make: (locale?: string) => T): T {
   const lang = locale();
   const key = `${kind}:${lang ?? ''}`;
   let formatter = formatters.get(key) as T | undefined;
@@ -86,10 +84,7 @@ function cached<T extends Intl.RelativeTimeFormat | Intl.DateTimeFormat | Intl.N
 /** A number as the page's language writes it: "1,234". */
 const num = (n: number) => cached('number', (lang) => new Intl.NumberFormat(lang)).format(n);
 const relativeFormat = () => cached('relative', (lang) => new Intl.RelativeTimeFormat(lang, { numeric: 'auto' }));
-const absoluteFormat = () => cached('absolute', (lang) => new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'medium' }));
-const timeFormat = () => cached('time', (lang) => new Intl.DateTimeFormat(lang, { timeStyle: 'medium' }));
-const dayTimeFormat = () =>
-  cached('day-time', (lang) => new Intl.DateTimeFormat(lang, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit' }));
+export const absoluteFormat = () => cached('absolute', (lang) => new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'medium' }));
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['second', 60],
   ['minute', 60],
@@ -145,11 +140,6 @@ export const jobStatusStrings: Readonly<JobStatusStrings> = Object.freeze({
     return format.format(Math.round(value), UNITS[i]![0]);
   },
   formatAbsolute: (date: Date) => absoluteFormat().format(date),
-  formatAbsoluteShort: (date: Date, now: number) => {
-    const today = new Date(now);
-    if (date.toDateString() === today.toDateString()) return timeFormat().format(date);
-    return date.getFullYear() === today.getFullYear() ? dayTimeFormat().format(date) : absoluteFormat().format(date);
-  },
   formatTimeLeft: (ms: number) => {
     const s = ms / 1000;
     if (s < 10) return 'a few seconds left';

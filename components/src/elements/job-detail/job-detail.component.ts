@@ -1,7 +1,6 @@
 import type { JobLogLine, JobSnapshot } from '@job-status/protocol';
 import { html, nothing } from 'lit';
-import type { PropertyValues, TemplateResult } from 'lit';
-import { property } from 'lit/decorators.js';
+import type { PropertyDeclarations, PropertyValues, TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { JobStatusError } from '../../client/job-status-error.js';
 import { ClockController } from '../../controllers/clock-controller.js';
@@ -66,15 +65,20 @@ import { jobDetailStyles } from './job-detail.styles.js';
  */
 export class JobDetailElement extends ClientElement {
   static override styles = [tokenStyles, sharedStyles, jobDetailStyles];
+  static override properties: PropertyDeclarations = {
+    jobId: { attribute: 'job-id' },
+    headingLevel: { type: Number, attribute: 'heading-level' },
+    strings: { attribute: false },
+  };
 
   /** The job to show. */
-  @property({ attribute: 'job-id' }) jobId: string | null = null;
+  jobId: string | null = null;
 
   /** Level of the heading that carries the job's label (1–6). Default 2. */
-  @property({ type: Number, attribute: 'heading-level' }) headingLevel = 2;
+  headingLevel = 2;
 
   /** Texts to use instead of the defaults; any subset of {@link JobDetailStrings}. */
-  @property({ attribute: false }) strings: Partial<JobDetailStrings> = {};
+  strings: Partial<JobDetailStrings> = {};
 
   /** The state shown; null until the first answer. Reflected to the `state` attribute. */
   get state(): TileState | null {

@@ -1,8 +1,7 @@
 import { JOB_STATES, LIST_SORTS } from '@job-status/protocol';
 import type { JobSnapshot, JobState, ListSort } from '@job-status/protocol';
 import { html, nothing } from 'lit';
-import type { PropertyValues, TemplateResult } from 'lit';
-import { property } from 'lit/decorators.js';
+import type { PropertyDeclarations, PropertyValues, TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { ClockController } from '../../controllers/clock-controller.js';
 import { JobListController } from '../../controllers/job-list-controller.js';
@@ -71,24 +70,35 @@ const SORT_LABELS = { created_desc: 'sortCreatedDesc', created_asc: 'sortCreated
  */
 export class JobListElement extends ClientElement {
   static override styles = [tokenStyles, sharedStyles, jobListStyles];
+  static override properties: PropertyDeclarations = {
+    state: { reflect: true },
+    kind: { reflect: true },
+    target: { reflect: true },
+    sort: { reflect: true },
+    pageSize: { type: Number, attribute: 'page-size' },
+    refreshInterval: { type: Number, attribute: 'refresh-interval' },
+    detailHref: { attribute: 'detail-href' },
+    paused: { type: Boolean, reflect: true },
+    strings: { attribute: false },
+  };
 
   // Filters and sort are reflected, so a page can keep them in its URL (and a filtered view
   // can be bookmarked) by watching the attributes.
 
   /** Only jobs in this state. */
-  @property({ reflect: true }) state: JobState | null = null;
+  state: JobState | null = null;
 
   /** Only jobs of this kind. */
-  @property({ reflect: true }) kind: string | null = null;
+  kind: string | null = null;
 
   /** Only jobs on this target. */
-  @property({ reflect: true }) target: string | null = null;
+  target: string | null = null;
 
   /** Order: `created_desc` (default, newest first), `created_asc` or `updated_desc`. */
-  @property({ reflect: true }) sort: ListSort | null = null;
+  sort: ListSort | null = null;
 
   /** Rows per page. Default 20; the server caps it. */
-  @property({ type: Number, attribute: 'page-size' }) pageSize = 20;
+  pageSize = 20;
 
   /**
    * Milliseconds between fetches of the page while the stream is down (never while it is
@@ -96,16 +106,16 @@ export class JobListElement extends ClientElement {
    * default, one out of range the nearest bound, with a console warning. After 3 failed
    * fetches in a row: 10 s, doubling up to 2 min, until one succeeds.
    */
-  @property({ type: Number, attribute: 'refresh-interval' }) refreshInterval: number | null = null;
+  refreshInterval: number | null = null;
 
   /** Where a row's label links to, with `{id}` for the job id, e.g. `/admin/jobs/{id}`. */
-  @property({ attribute: 'detail-href' }) detailHref: string | null = null;
+  detailHref: string | null = null;
 
   /** Live updates paused: no row changes; new jobs are only counted. */
-  @property({ type: Boolean, reflect: true }) paused = false;
+  paused = false;
 
   /** Texts to use instead of the defaults; any subset of {@link JobListStrings}. */
-  @property({ attribute: false }) strings: Partial<JobListStrings> = {};
+  strings: Partial<JobListStrings> = {};
 
   /** The rows shown, in order. */
   get jobs(): JobSnapshot[] {
@@ -300,7 +310,7 @@ export class JobListElement extends ClientElement {
         ${why ? html`<span part="row-error" class="why">${why}</span>` : nothing}
       </td>
       <td data-label=${s.colActor}>${job.actor ?? empty}</td>
-      <td data-label=${s.colStarted}>${job.started_at ? exactTime(job.started_at, now, s, true) : empty}</td>
+      <td data-label=${s.colStarted}>${job.started_at ? exactTime(job.started_at, now, s, s.formatAbsoluteShort) : empty}</td>
       <td data-label=${s.colDuration}>${durationTime(durationOf(job, durationAt), s)}</td>
     </tr>`;
   }

@@ -1,11 +1,13 @@
 import type { ConnectionState } from '../../client/types.js';
-import { jobStatusStrings } from '../../internal/strings.js';
+import { absoluteFormat, cached, jobStatusStrings } from '../../internal/strings.js';
 import type { JobStatusStrings } from '../../internal/strings.js';
 
 /** The texts of `<job-list>`: those of the tile, plus the dashboard's own. */
 export interface JobListStrings extends JobStatusStrings {
   /** Accessible name of the table. */
   caption: string;
+  /** The exact time in a narrow column (Started): the time alone today, else with a short date: "13:03:12", "2 Dec, 13:03:12". */
+  formatAbsoluteShort: (date: Date, now: number) => string;
   colLabel: string;
   colKind: string;
   colTarget: string;
@@ -47,10 +49,19 @@ export interface JobListStrings extends JobStatusStrings {
   loadFailedHint: string;
 }
 
+const timeFormat = () => cached('time', (lang) => new Intl.DateTimeFormat(lang, { timeStyle: 'medium' }));
+const dayTimeFormat = () =>
+  cached('day-time', (lang) => new Intl.DateTimeFormat(lang, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit' }));
+
 /** The defaults of `<job-list>`. */
 export const jobListStrings: Readonly<JobListStrings> = Object.freeze({
   ...jobStatusStrings,
   caption: 'Jobs',
+  formatAbsoluteShort: (date: Date, now: number) => {
+    const today = new Date(now);
+    if (date.toDateString() === today.toDateString()) return timeFormat().format(date);
+    return date.getFullYear() === today.getFullYear() ? dayTimeFormat().format(date) : absoluteFormat().format(date);
+  },
   colLabel: 'Action',
   colKind: 'Kind',
   colTarget: 'Target',

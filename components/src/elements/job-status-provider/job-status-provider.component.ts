@@ -1,7 +1,6 @@
-import { provide } from '@lit/context';
+import { ContextProvider } from '@lit/context';
 import { css, html, LitElement } from 'lit';
-import type { PropertyValues, TemplateResult } from 'lit';
-import { property } from 'lit/decorators.js';
+import type { PropertyDeclarations, PropertyValues, TemplateResult } from 'lit';
 import { createJobStatusClient } from '../../client/create-client.js';
 import { DEFAULT_INTERVAL } from '../../client/delays.js';
 import type { JobStatusClient } from '../../client/types.js';
@@ -32,22 +31,26 @@ export class JobStatusProviderElement extends LitElement {
       display: contents;
     }
   `;
+  static override properties: PropertyDeclarations = {
+    baseUrl: { attribute: 'base-url' },
+    interval: { type: Number },
+    client: { attribute: false },
+  };
 
   /** Where the job-status middleware is mounted, e.g. `/api/admin/jobs`. */
-  @property({ attribute: 'base-url' }) baseUrl: string | null = null;
+  baseUrl: string | null = null;
 
   /**
    * Polling interval in milliseconds, used only while the event stream is unavailable.
    * Default 3000; allowed 2000–60000: a value that is not a number becomes the default,
    * one out of range the nearest bound, with a console warning.
    */
-  @property({ type: Number }) interval: number | null = null;
+  interval: number | null = null;
 
   /**
    * The client to provide, set by the page instead of `base-url` (e.g. one it shares
    * with its own code). A client set this way is never closed by the provider.
    */
-  @property({ attribute: false })
   get client(): JobStatusClient | undefined {
     return this.#given ?? this.#own;
   }
@@ -56,8 +59,8 @@ export class JobStatusProviderElement extends LitElement {
     this.#sync();
   }
 
-  @provide({ context: jobStatusClientContext })
-  private provided: JobStatusClient | undefined;
+  /** Hands `client` to every element inside that asks for it. */
+  readonly #provider = new ContextProvider(this, { context: jobStatusClientContext });
 
   #given: JobStatusClient | undefined;
   #own: JobStatusClient | undefined;
@@ -91,7 +94,7 @@ export class JobStatusProviderElement extends LitElement {
       this.#own = key ? createJobStatusClient({ baseUrl: this.baseUrl!, interval }) : undefined;
       this.#ownKey = key;
     }
-    if (this.provided !== this.client) this.provided = this.client;
+    this.#provider.setValue(this.client);
   }
 
   protected override render(): TemplateResult {

@@ -1,7 +1,6 @@
 import type { JobSnapshot } from '@job-status/protocol';
 import { html, nothing } from 'lit';
-import type { PropertyValues, TemplateResult } from 'lit';
-import { property } from 'lit/decorators.js';
+import type { PropertyDeclarations, PropertyValues, TemplateResult } from 'lit';
 import { ClockController } from '../../controllers/clock-controller.js';
 import { JobController } from '../../controllers/job-controller.js';
 import type { TileState } from '../../controllers/job-controller.js';
@@ -74,30 +73,39 @@ import { jobStatusStyles } from './job-status.styles.js';
  */
 export class JobStatusElement extends ClientElement {
   static override styles = [tokenStyles, sharedStyles, jobStatusStyles];
+  static override properties: PropertyDeclarations = {
+    jobId: { attribute: 'job-id' },
+    kind: {},
+    target: {},
+    label: {},
+    emptyMessage: { attribute: 'empty-message' },
+    detailsHref: { attribute: 'details-href' },
+    strings: { attribute: false },
+  };
 
   /** The job to follow. Takes precedence over `kind` and `target`. */
-  @property({ attribute: 'job-id' }) jobId: string | null = null;
+  jobId: string | null = null;
 
   /** With `target`: follow the newest job of this kind, and switch to each new one. */
-  @property() kind: string | null = null;
+  kind: string | null = null;
 
   /** What the job acts on; absent means jobs of `kind` that have no target. */
-  @property() target: string | null = null;
+  target: string | null = null;
 
   /** Shown instead of the job's own label. */
-  @property() label: string | null = null;
+  label: string | null = null;
 
   /** Shown while no job of `kind` and `target` exists. Default: `strings.empty`. */
-  @property({ attribute: 'empty-message' }) emptyMessage: string | null = null;
+  emptyMessage: string | null = null;
 
   /**
    * Where "View details" leads, with `{id}` for the job id, e.g. `/admin/jobs/{id}`.
    * The link shows only when the job has logs.
    */
-  @property({ attribute: 'details-href' }) detailsHref: string | null = null;
+  detailsHref: string | null = null;
 
   /** Texts to use instead of the defaults; any subset of {@link JobStatusStrings}. */
-  @property({ attribute: false }) strings: Partial<JobStatusStrings> = {};
+  strings: Partial<JobStatusStrings> = {};
 
   /** The state shown; null until the first answer. Reflected to the `state` attribute. */
   get state(): TileState | null {

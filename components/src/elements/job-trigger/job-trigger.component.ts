@@ -1,8 +1,7 @@
 import type { JobSnapshot } from '@job-status/protocol';
 import { queuedSnapshot } from '@job-status/protocol';
 import { html, nothing } from 'lit';
-import type { PropertyValues, TemplateResult } from 'lit';
-import { property } from 'lit/decorators.js';
+import type { PropertyDeclarations, PropertyValues, TemplateResult } from 'lit';
 import { JobStatusError } from '../../client/job-status-error.js';
 import { JobController } from '../../controllers/job-controller.js';
 import { ClientElement } from '../../internal/client-element.js';
@@ -64,6 +63,16 @@ const json = {
  */
 export class JobTriggerElement extends ClientElement {
   static override styles = [tokenStyles, jobTriggerStyles];
+  static override properties: PropertyDeclarations = {
+    kind: {},
+    target: {},
+    input: { converter: json },
+    label: {},
+    htmlFor: { attribute: 'for' },
+    useForm: { type: Boolean, attribute: 'use-form' },
+    detailsHref: { attribute: 'details-href' },
+    strings: { attribute: false },
+  };
   /**
    * Form-associated, so `use-form` finds its form even through the `form` attribute.
    * @internal
@@ -71,31 +80,31 @@ export class JobTriggerElement extends ClientElement {
   static formAssociated = true;
 
   /** The kind of job to start, e.g. `sync.push`. Required. */
-  @property() kind: string | null = null;
+  kind: string | null = null;
 
   /** What the job acts on, e.g. a peer name; absent for kinds without a target. */
-  @property() target: string | null = null;
+  target: string | null = null;
 
   /**
    * The job's input. The attribute is parsed as JSON (`input='{"full": true}'`); the
    * property takes any JSON-serialisable value.
    */
-  @property({ converter: json }) input: unknown;
+  input: unknown;
 
   /** The label shown on the tile before the server names the job. Default: the last job's label, else the button's text. */
-  @property() label: string | null = null;
+  label: string | null = null;
 
   /** The id of a `<job-status>` (in the same document or shadow root) to show the job in. */
-  @property({ attribute: 'for' }) htmlFor: string | null = null;
+  htmlFor: string | null = null;
 
   /** Send the fields of the trigger's form as the input; see "Form mode" above. */
-  @property({ type: Boolean, attribute: 'use-form' }) useForm = false;
+  useForm = false;
 
   /** Passed to the trigger's own tile: where "View details" leads, with `{id}`. */
-  @property({ attribute: 'details-href' }) detailsHref: string | null = null;
+  detailsHref: string | null = null;
 
   /** Texts to use instead of the defaults, for the trigger and its own tile; any subset of {@link JobTriggerStrings}. */
-  @property({ attribute: false }) strings: Partial<JobTriggerStrings> = {};
+  strings: Partial<JobTriggerStrings> = {};
 
   /** True while the job is being enqueued, queued or running. */
   get busy(): boolean {
