@@ -345,14 +345,19 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
   }));
 
   // Any other route: a JSON 404, after admission like every route. Registered by method and
-  // shape rather than as `all('*')`, which would match every `GET /:id` as well and make
-  // Hono compose two handlers (async) for every poll: the methods of HTTP on `/` and `/:id`,
-  // and any method on a path of another shape (`/`-ended, deeper, or with an empty segment).
+  // shape, so that none overlaps a route (Hono would compose two handlers, async, for every
+  // request of it) and none has a pattern Hono's router tests on the path of a poll: other
+  // methods on `/`, `/:id`, `/:id/logs` and `/:id/cancel`; any method on a deeper path or
+  // one ending in `/` (`:rest`, tested only on paths of two segments or more); any path
+  // whose first segment is empty (`/jobs/`, `/jobs//x`: the static empty segment of `//*`).
   const noSuchRoute = route(null, (c) => {
     throw new JobStatusError(404, 'not_found', `${c.req.method} ${new URL(c.req.url).pathname}: no such route`);
   });
-  app.on(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'], ['/', '/:id'], noSuchRoute);
-  app.all('/:path{(?:[^/]*/.*)?}', noSuchRoute);
+  const others = ['PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'];
+  app.on(['POST', ...others], ['/', '/:id', '/:id/logs'], noSuchRoute);
+  app.on(['GET', ...others], '/:id/cancel', noSuchRoute);
+  app.all('/:id/:rest{(?!logs$|cancel$)[^]*}', noSuchRoute);
+  app.all('//*', noSuchRoute);
 
   return app;
 }
