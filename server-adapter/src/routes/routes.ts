@@ -33,9 +33,9 @@ import {
   integerParam,
   jobId,
   listParam,
-  queryValues,
   logParams,
   name,
+  queryValues,
   sortParam,
   statesParam,
 } from './validate.js';
@@ -113,8 +113,9 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     const text = body();
     return c.req.routeIndex === 0 ? new Response(text, { status: 200, headers }) : c.body(text, 200, headers);
   };
-  /** A job the caller may see, or 404 (the same answer as for a job that never existed). */
+  /** The answer for a job the caller may not see: the same as for a job that never existed. */
   const notFound = (id: string) => new JobStatusError(404, 'not_found', `id: no job ${id}`);
+  /** A job the caller may see, or 404. */
   const seen = (principal: P, id: string, job: JobSnapshot | null): JobSnapshot => {
     if (!visible(principal, job)) throw notFound(id);
     return job;
