@@ -9,6 +9,7 @@
 import { Histogram } from '../lib/histogram.mjs';
 import { buildPackages } from '../lib/build.mjs';
 import { startWorker } from '../lib/workers.mjs';
+import { pollScenarios } from './app.mjs';
 
 export function pollingPlan(quick) {
   return quick
@@ -24,22 +25,8 @@ export async function runPolling({ quick, log }) {
   const rows = [];
   try {
     const { port, running, finished } = await server.call('setup', {}, 60_000);
-    const auth = { 'x-user': 'bench' };
-    const etag = await fetch(`http://127.0.0.1:${port}/jobs/${running[0]}`, { headers: auth }).then((r) => r.headers.get('etag'));
-    const scenarios = [
-      { name: 'bare Hono route (baseline)', key: 'bare', path: '/bare' },
-      { name: 'GET /:id 304 (If-None-Match)', key: 'id_304', path: `/jobs/${running[0]}`, headers: { ...auth, 'If-None-Match': etag } },
-      { name: 'GET /:id 200 (running job)', key: 'id_200', path: `/jobs/${running[0]}`, headers: auth },
-      { name: 'GET /:id 200 (finished job, SQLite)', key: 'id_200_stored', path: `/jobs/${finished[0]}`, headers: auth },
-      // How the cost grows with the number of ids: half running (memory), half finished (SQLite).
-      ...[1, 5, 20, 40].map((n) => ({
-        name: `GET /?ids= ${n} id${n === 1 ? '' : 's'}`,
-        key: `ids_${n}`,
-        ids: n,
-        path: `/jobs?ids=${[...running.slice(0, Math.floor(n / 2)), ...finished.slice(0, Math.ceil(n / 2))].join(',')}`,
-        headers: auth,
-      })),
-    ];
+    const etag = await fetch(`http://127.0.0.1:${port}/jobs/${running[0]}`, { headers: { 'x-user': 'bench' } }).then((r) => r.headers.get('etag'));
+    const scenarios = pollScenarios({ running, finished, etag });
     const load = (scenario, warmupMs, durationMs) =>
       client.call('load', { port, path: scenario.path, headers: scenario.headers ?? {}, connections: plan.connections, warmupMs, durationMs }, warmupMs + durationMs + 30_000);
     for (const scenario of scenarios) await load(scenario, plan.warmupMs, 1);

@@ -345,6 +345,15 @@ describe('routes', () => {
       ['GET', `/${id}/`],
       ['GET', `//${id}`],
       ['GET', `/${id}/logs/more`],
+      ['GET', `/${id}/logs/`],
+      ['POST', `/${id}/logs`],
+      ['GET', `/${id}/cancel`],
+      ['PUT', `/${id}/cancel`],
+      ['DELETE', `/${id}/logs`],
+      ['GET', '/kinds/more'],
+      ['GET', `/${id}/a/b/c`],
+      ['GET', '//'],
+      ['POST', `//${id}`],
     ];
     for (const [method, path] of unknown) {
       await expectError(await ctx.app.request(`/jobs${path}`, { method, headers: asAdmin }), 404, 'not_found');

@@ -10,25 +10,32 @@ import type { TypicalDurations } from './typical-durations.js';
 /** What a saved state's snapshot serializes to, kept with the state, and the typical duration it carries. */
 type KeptJson = WeakMap<StoredJob, { typical: number | undefined; json: string }>;
 
-/** A job read for a poll: its snapshot, and that snapshot as JSON (made at most once per saved state). */
+/**
+ * A job read for a poll: its saved state, a wire snapshot of it on demand (a new object on
+ * every call, for `canSee`), and that snapshot as JSON (made at most once per saved state).
+ */
 export class PolledJob {
-  readonly snapshot: JobSnapshot;
-  readonly #job: StoredJob;
+  /** The saved state read. */
+  readonly job: StoredJob;
   readonly #typical: number | undefined;
   readonly #kept: KeptJson;
 
   constructor(job: StoredJob, typical: number | undefined, kept: KeptJson) {
-    this.snapshot = publicSnapshot(job, typical);
-    this.#job = job;
+    this.job = job;
     this.#typical = typical;
     this.#kept = kept;
   }
 
+  /** The wire snapshot, a new object each time. */
+  snapshot(): JobSnapshot {
+    return publicSnapshot(this.job, this.#typical);
+  }
+
   json(): string {
-    const kept = this.#kept.get(this.#job);
+    const kept = this.#kept.get(this.job);
     if (kept && kept.typical === this.#typical) return kept.json;
-    const json = JSON.stringify(this.snapshot);
-    this.#kept.set(this.#job, { typical: this.#typical, json });
+    const json = JSON.stringify(this.snapshot());
+    this.#kept.set(this.job, { typical: this.#typical, json });
     return json;
   }
 }
@@ -80,7 +87,7 @@ export class JobReads {
    * {@link poll}, at once, when every job is known without waiting: it runs in this
    * process, or the store reads synchronously (`getNow`); undefined otherwise.
    */
-  pollNow(jobIds: readonly string[]): PolledJob[] | undefined {
+  pollNow(jobIds: Iterable<string>): PolledJob[] | undefined {
     const { live, store } = this.#options;
     const polled: PolledJob[] = [];
     for (const id of jobIds) {

@@ -318,7 +318,7 @@ export class JobRegistry {
    * runs, and the others from a store that reads synchronously (`getNow`); undefined
    * otherwise. For callers that know the store opened and the registry started.
    */
-  pollNow(jobIds: readonly string[]): PolledJob[] | undefined {
+  pollNow(jobIds: Iterable<string>): PolledJob[] | undefined {
     return this.#reads.pollNow(jobIds);
   }
 

@@ -34,12 +34,12 @@ export function typicalDurationOf(jobs: readonly StoredJob[]): number | null {
 export class TypicalDurations {
   readonly #store: JobStore;
   readonly #onError: (error: unknown) => void;
-  /** Known medians (null: not enough history), by `kind\ntarget`. */
-  readonly #known = new Map<string, number | null>();
-  /** Reads under way, by the same key. */
-  readonly #reading = new Map<string, Promise<void>>();
+  /** Known medians (null: not enough history), by kind and target. */
+  readonly #known = new PairMap<number | null>();
+  /** Reads under way, by kind and target. */
+  readonly #reading = new PairMap<Promise<void>>();
   /** When a pair whose read failed may be read again (ms since the epoch). */
-  readonly #retryAt = new Map<string, number>();
+  readonly #retryAt = new PairMap<number>();
 
   constructor(store: JobStore, onError: (error: unknown) => void) {
     this.#store = store;
@@ -51,18 +51,19 @@ export class TypicalDurations {
    * runs, undefined while it is being read (the read starts now if it has not).
    */
   peek(kind: string, target: string | null): number | null | undefined {
-    const key = keyOf(kind, target);
-    const retryAt = this.#retryAt.get(key);
-    if (!this.#known.has(key) || (retryAt !== undefined && Date.now() >= retryAt)) void this.#read(kind, target);
-    return this.#known.get(key);
+    // Runs for every busy job of every poll: two map lookups by the job's own strings.
+    const known = this.#known.get(kind, target);
+    const retryAt = this.#retryAt.size ? this.#retryAt.get(kind, target) : undefined;
+    if (known === undefined || (retryAt !== undefined && Date.now() >= retryAt)) void this.#read(kind, target);
+    return known;
   }
 
   /** Resolves with the typical duration once it is read (null on too little history or a failed read). */
   async of(kind: string, target: string | null): Promise<number | null> {
     const known = this.peek(kind, target);
     if (known !== undefined) return known;
-    await this.#reading.get(keyOf(kind, target));
-    return this.#known.get(keyOf(kind, target)) ?? null;
+    await this.#reading.get(kind, target);
+    return this.#known.get(kind, target) ?? null;
   }
 
   /** A job of this pair settled: read its history again; the old value serves until then. */
@@ -71,26 +72,25 @@ export class TypicalDurations {
   }
 
   #read(kind: string, target: string | null, again = false): Promise<void> {
-    const key = keyOf(kind, target);
-    const pending = this.#reading.get(key);
+    const pending = this.#reading.get(kind, target);
     if (pending && !again) return pending;
     const read = (pending ?? Promise.resolve())
       .then(async () => {
         // `targets` matches exact targets only; jobs without one are kept apart by the filter below.
         const page = await this.#store.list({ kinds: [kind], ...(target === null ? {} : { targets: [target] }), states: ['success'], sort: 'created_desc', limit: target === null ? 100 : TYPICAL_RUNS });
         const same = page.jobs.filter((job) => job.target === target).slice(0, TYPICAL_RUNS);
-        this.#known.set(key, typicalDurationOf(same));
-        this.#retryAt.delete(key);
+        this.#known.set(kind, target, typicalDurationOf(same));
+        this.#retryAt.delete(kind, target);
       })
       .catch((error) => {
         this.#onError(error);
-        if (!this.#known.has(key)) this.#known.set(key, null);
-        this.#retryAt.set(key, Date.now() + RETRY_MS);
+        if (this.#known.get(kind, target) === undefined) this.#known.set(kind, target, null);
+        this.#retryAt.set(kind, target, Date.now() + RETRY_MS);
       })
       .finally(() => {
-        if (this.#reading.get(key) === read) this.#reading.delete(key);
+        if (this.#reading.get(kind, target) === read) this.#reading.delete(kind, target);
       });
-    this.#reading.set(key, read);
+    this.#reading.set(kind, target, read);
     return read;
   }
 }
@@ -98,4 +98,30 @@ export class TypicalDurations {
 /** How long a pair whose history could not be read waits before it is read again. */
 const RETRY_MS = 60_000;
 
-const keyOf = (kind: string, target: string | null) => JSON.stringify([kind, target]);
+/**
+ * Values by kind and target (null: no target), in a map per kind: looked up with the
+ * strings the job carries, with no key text made per lookup. Values are never undefined.
+ */
+class PairMap<V> {
+  readonly #byKind = new Map<string, Map<string | null, V>>();
+  /** How many pairs have a value. */
+  size = 0;
+
+  get(kind: string, target: string | null): V | undefined {
+    return this.#byKind.get(kind)?.get(target);
+  }
+
+  set(kind: string, target: string | null, value: V): void {
+    let byTarget = this.#byKind.get(kind);
+    if (!byTarget) this.#byKind.set(kind, (byTarget = new Map()));
+    if (!byTarget.has(target)) this.size++;
+    byTarget.set(target, value);
+  }
+
+  delete(kind: string, target: string | null): void {
+    const byTarget = this.#byKind.get(kind);
+    if (!byTarget?.delete(target)) return;
+    this.size--;
+    if (!byTarget.size) this.#byKind.delete(kind);
+  }
+}

@@ -35,6 +35,7 @@ import {
   listParam,
   logParams,
   name,
+  queryValues,
   sortParam,
   statesParam,
 } from './validate.js';
@@ -112,9 +113,11 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
     const text = body();
     return c.req.routeIndex === 0 ? new Response(text, { status: 200, headers }) : c.body(text, 200, headers);
   };
-  /** A job the caller may see, or 404 (the same answer as for a job that never existed). */
+  /** The answer for a job the caller may not see: the same as for a job that never existed. */
+  const notFound = (id: string) => new JobStatusError(404, 'not_found', `id: no job ${id}`);
+  /** A job the caller may see, or 404. */
   const seen = (principal: P, id: string, job: JobSnapshot | null): JobSnapshot => {
-    if (!visible(principal, job)) throw new JobStatusError(404, 'not_found', `id: no job ${id}`);
+    if (!visible(principal, job)) throw notFound(id);
     return job;
   };
   const visibleJob = async (c: Context<JobStatusEnv<P>>, principal: P) => {
@@ -226,7 +229,8 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
   );
 
   app.get('/', route(routeDocs.list, (c, principal) => {
-    const idsParam = c.req.queries('ids');
+    // Read from the URL directly unless the query needs decoding: a poll is the hot path.
+    const idsParam = queryValues(c.req.url, 'ids') ?? c.req.queries('ids');
     if (idsParam) {
       const ids = listParam(idsParam);
       if (ids.length > limits.maxIds) {
@@ -234,18 +238,21 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
         c.header(MAX_IDS_HEADER, maxIds);
         throw badRequest('too_many_ids', `ids: at most ${limits.maxIds} ids per request`);
       }
-      const wanted = [...new Set(ids.map((id) => jobId(id, 'ids')))];
+      const wanted = new Set<string>();
+      for (const id of ids) wanted.add(jobId(id, 'ids'));
       const answer = (polled: PolledJob[], epoch: string) => {
-        const jobs = polled.filter((job) => visible(principal, job.snapshot));
-        let versions = '';
-        for (const { snapshot } of jobs) versions += `${versions ? ',' : ''}${snapshot.job_id}:${snapshot.seq}`;
+        const jobs = canSee ? polled.filter((job) => canSee(principal, job.snapshot())) : polled;
         // The same text as JSON.stringify({jobs, next_cursor: null}), from each job's kept JSON.
-        return pollAnswer(c, `W/"${epoch}-${versionsTag(versions)}"`, () => `{"jobs":[${jobs.map((job) => job.json()).join(',')}],"next_cursor":null}`);
+        return pollAnswer(c, `W/"${epoch}-${versionsTag(jobs)}"`, () => {
+          let text = '{"jobs":[';
+          for (let i = 0; i < jobs.length; i++) text += (i ? ',' : '') + jobs[i]!.json();
+          return `${text}],"next_cursor":null}`;
+        });
       };
       // Answered in the request's own turn when every job is known at once (see GET /:id).
       const now = registry.pollNow(wanted);
       if (now && epochNow !== null) return answer(now, epochNow);
-      return (async () => answer(await registry.poll(wanted), epochNow ?? (await deps.epoch)))();
+      return (async () => answer(await registry.poll([...wanted]), epochNow ?? (await deps.epoch)))();
     }
     c.header('Cache-Control', 'private, no-cache');
     c.header(MIN_POLL_INTERVAL_HEADER, minPollInterval);
@@ -313,8 +320,8 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
   app.get('/:id', route(routeDocs.get, (c, principal) => {
     const id = jobId(c.req.param('id') ?? '', 'id');
     const answer = ([job]: PolledJob[], epoch: string) => {
-      const { seq } = seen(principal, id, job?.snapshot ?? null);
-      return pollAnswer(c, `"${epoch}-${seq}"`, () => job!.json());
+      if (!job || (canSee && !canSee(principal, job.snapshot()))) throw notFound(id);
+      return pollAnswer(c, `"${epoch}-${job.job.seq}"`, () => job.json());
     };
     // Answered in the request's own turn when the job is known at once (admission made
     // sure that the store opened): one this process runs, or from a store that reads
@@ -339,14 +346,19 @@ export function createRoutes<P extends Principal>(deps: RoutesDeps<P>) {
   }));
 
   // Any other route: a JSON 404, after admission like every route. Registered by method and
-  // shape rather than as `all('*')`, which would match every `GET /:id` as well and make
-  // Hono compose two handlers (async) for every poll: the methods of HTTP on `/` and `/:id`,
-  // and any method on a path of another shape (`/`-ended, deeper, or with an empty segment).
+  // shape, so that none overlaps a route (Hono would compose two handlers, async, for every
+  // request of it) and none has a pattern Hono's router tests on the path of a poll: other
+  // methods on `/`, `/:id`, `/:id/logs` and `/:id/cancel`; any method on a deeper path or
+  // one ending in `/` (`:rest`, tested only on paths of two segments or more); any path
+  // whose first segment is empty (`/jobs/`, `/jobs//x`: the static empty segment of `//*`).
   const noSuchRoute = route(null, (c) => {
     throw new JobStatusError(404, 'not_found', `${c.req.method} ${new URL(c.req.url).pathname}: no such route`);
   });
-  app.on(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'], ['/', '/:id'], noSuchRoute);
-  app.all('/:path{(?:[^/]*/.*)?}', noSuchRoute);
+  const others = ['PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'];
+  app.on(['POST', ...others], ['/', '/:id', '/:id/logs'], noSuchRoute);
+  app.on(['GET', ...others], '/:id/cancel', noSuchRoute);
+  app.all('/:id/:rest{(?!logs$|cancel$)[^]*}', noSuchRoute);
+  app.all('//*', noSuchRoute);
 
   return app;
 }

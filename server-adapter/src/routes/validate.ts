@@ -8,9 +8,39 @@ export const badRequest = (code: string, message: string) => new JobStatusError(
 
 /** A job id from a path or a list; 400 naming `field` when it is not a UUID. */
 export function jobId(value: string, field: string): string {
-  // The pattern of JobIdSchema, tested directly: this runs for every id of every poll.
-  if (!UUID_PATTERN.test(value)) throw badRequest('invalid_id', `${field}: expected a job id (UUID), got ${preview(value)}`);
+  // This runs for every id of every poll: the usual lower-case id passes one test and is
+  // kept as it is; any other is checked against JobIdSchema's pattern and lower-cased.
+  if (LOWER_CASE_UUID.test(value)) return value;
+  if (!UUID.test(value)) throw badRequest('invalid_id', `${field}: expected a job id (UUID), got ${preview(value)}`);
   return value.toLowerCase();
+}
+
+/** UUID_PATTERN, written with the `i` flag (V8 matches it faster: the same strings, as validate.test.ts checks). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A UUID that lower-casing leaves as it is. */
+const LOWER_CASE_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The values of the query parameter `key` in `url`, as Hono's `c.req.queries(key)` reads
+ * them (undefined when there is none), read straight from the URL for the poll's `ids=`;
+ * null when the query holds `%`, `+` or `#`, whose decoding Hono's reader does.
+ */
+export function queryValues(url: string, key: string): string[] | undefined | null {
+  const query = url.indexOf('?', 8);
+  if (query === -1) return undefined;
+  if (url.indexOf('%', query) !== -1 || url.indexOf('+', query) !== -1 || url.indexOf('#', 8) !== -1) return null;
+  let values: string[] | undefined;
+  for (let at = query + 1; at <= url.length; ) {
+    let next = url.indexOf('&', at);
+    if (next === -1) next = url.length;
+    // A parameter is named up to its first `=`; one without `=` has the value ''.
+    const after = at + key.length;
+    if (url.startsWith(key, at) && (after === next || url.charCodeAt(after) === 61 /* = */)) {
+      (values ??= []).push(after === next ? '' : url.slice(after + 1, next));
+    }
+    at = next + 1;
+  }
+  return values;
 }
 
 /** A kind or target name; 400 naming `field` when empty, too long or with control characters. */
@@ -24,9 +54,14 @@ export function name(value: unknown, field: string): string {
 
 /** Values of a query parameter that may repeat and may hold comma-separated lists. */
 export function listParam(values: string[] | undefined): string[] {
+  if (!values) return [];
   // One value without a comma (a stream on one job, a poll of one id): nothing to split.
-  if (values?.length === 1 && !values[0]!.includes(',')) return values[0] === '' ? [] : values;
-  return (values ?? []).flatMap((value) => value.split(',')).filter((value) => value !== '');
+  if (values.length === 1 && !values[0]!.includes(',')) return values[0] === '' ? [] : values;
+  const list: string[] = [];
+  for (const value of values) {
+    for (const part of value.split(',')) if (part !== '') list.push(part);
+  }
+  return list;
 }
 
 /**
