@@ -124,8 +124,9 @@ export class JobStatusElement extends ClientElement {
 
   /**
    * One observer for every tile: a tile out of view takes the `offscreen` state, which
-   * stops its spinner. A running animation costs a style update on every frame the page
-   * draws, so on a page of many running tiles each update would cost every tile.
+   * stops its spinner (a running animation costs a style update on every frame the page
+   * draws, so on a page of many running tiles each update would cost every tile), and
+   * holds its progress renders for its clock's tick (see `shouldUpdate`).
    */
   static #view?: IntersectionObserver;
 
@@ -133,12 +134,12 @@ export class JobStatusElement extends ClientElement {
     super.connectedCallback();
     (JobStatusElement.#view ??= new IntersectionObserver((entries) => {
       for (const { target, isIntersecting } of entries) {
+        const tile = target as JobStatusElement;
         try {
-          (target as JobStatusElement).#internals.states[isIntersecting ? 'delete' : 'add']('offscreen');
+          tile.#internals.states[isIntersecting ? 'delete' : 'add']('offscreen');
         } catch {
           // A browser without custom states keeps every spinner turning.
         }
-        const tile = target as JobStatusElement;
         tile.#offscreen = !isIntersecting;
         if (isIntersecting && tile.#deferred) tile.requestUpdate();
       }
@@ -181,9 +182,10 @@ export class JobStatusElement extends ClientElement {
    */
   protected override shouldUpdate(changed: PropertyValues<this>): boolean {
     const [state, job, stale] = this.#shown;
+    // Only while its clock ticks every second: running, and not stale (whose clock is slower).
     this.#deferred =
-      this.#offscreen && changed.size === 0 && !this.#clock.ticked && state === 'running' && this.#state === state &&
-      this.#job.snapshot?.job_id === job && this.stale === stale;
+      this.#offscreen && changed.size === 0 && !this.#clock.ticked && state === 'running' && !stale &&
+      this.#state === state && this.#job.snapshot?.job_id === job && !this.stale;
     return !this.#deferred && super.shouldUpdate(changed);
   }
 
